@@ -1,0 +1,133 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+import { MarketplaceOrderEvent } from '../common/marketplace-order';
+import { Money } from '../common/money';
+import { LineDecision, OrderCustomer, OrderDeadlines, OrderLine } from './order-parts';
+
+/** Fields shared by events that carry a whole order. */
+export abstract class OrderSnapshotEvent extends MarketplaceOrderEvent {
+  /** Mirakl `commercial_id`: the reference the customer sees. */
+  @IsOptional()
+  @IsString()
+  commercialId?: string;
+
+  @IsString()
+  @IsNotEmpty()
+  miraklState: string;
+
+  @IsString()
+  @Matches(/^[A-Z]{3}$/)
+  currency: string;
+
+  @IsISO8601()
+  createdAt: string;
+
+  /** Mirakl `last_updated_date` of the version of the order this event was built from. */
+  @IsISO8601()
+  miraklUpdatedAt: string;
+
+  @IsOptional()
+  @IsString()
+  shippingTypeCode?: string;
+
+  @ValidateNested()
+  @Type(() => OrderDeadlines)
+  deadlines: OrderDeadlines;
+
+  @ValidateNested()
+  @Type(() => OrderCustomer)
+  customer: OrderCustomer;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => OrderLine)
+  lines: OrderLine[];
+
+  @ValidateNested()
+  @Type(() => Money)
+  totalPrice: Money;
+}
+
+/** A marketplace order seen for the first time (usually WAITING_ACCEPTANCE). */
+export class OrderReceived extends OrderSnapshotEvent {}
+
+export const ACCEPTANCE_POLICIES = ['ON_VALIDATION', 'AFTER_ERP_CONFIRMATION'] as const;
+
+/** The accept decision landed on the marketplace (OR21); refused lines of a partial acceptance are listed. */
+export class OrderAccepted extends MarketplaceOrderEvent {
+  @IsIn(ACCEPTANCE_POLICIES)
+  policy: (typeof ACCEPTANCE_POLICIES)[number];
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => LineDecision)
+  lines: LineDecision[];
+
+  @IsISO8601()
+  decidedAt: string;
+}
+
+/** The whole order was refused on the marketplace, by us (with reasons) or by the marketplace's clock. */
+export class OrderRefused extends MarketplaceOrderEvent {
+  @IsIn(['SELLER', 'MARKETPLACE_TIMEOUT'])
+  refusedBy: 'SELLER' | 'MARKETPLACE_TIMEOUT';
+
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => LineDecision)
+  lines: LineDecision[];
+
+  @IsISO8601()
+  decidedAt: string;
+}
+
+/**
+ * Mirakl has the order in SHIPPING (debit and fraud checks done): the ERP may now create the sales order.
+ * Carries everything the ERP needs; the shipping address is present from this state on.
+ */
+export class OrderReadyForFulfilment extends OrderSnapshotEvent {}
+
+/** The order (or some lines) was cancelled on the marketplace; reservations of those lines are released. */
+export class OrderCancelled extends MarketplaceOrderEvent {
+  /** Lines cancelled; all lines of the order when the whole order is cancelled. */
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsString({ each: true })
+  lineIds: string[];
+
+  @IsIn(['MARKETPLACE', 'CUSTOMER', 'SELLER', 'DEBIT_FAILED'])
+  cancelledBy: 'MARKETPLACE' | 'CUSTOMER' | 'SELLER' | 'DEBIT_FAILED';
+
+  @IsOptional()
+  @IsString()
+  reason?: string;
+
+  @IsISO8601()
+  cancelledAt: string;
+}
+
+/** Mirakl's state of an order moved (any move, including to states this platform does not act on). */
+export class OrderStateChanged extends MarketplaceOrderEvent {
+  @IsOptional()
+  @IsString()
+  fromState?: string;
+
+  @IsString()
+  @IsNotEmpty()
+  toState: string;
+
+  @IsISO8601()
+  changedAt: string;
+}

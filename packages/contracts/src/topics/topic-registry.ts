@@ -1,0 +1,128 @@
+import { orderKey } from '../common/marketplace-order';
+import { ExceptionRaised, ExceptionResolved } from '../ops/exception-events';
+import {
+  OrderAccepted,
+  OrderCancelled,
+  OrderReadyForFulfilment,
+  OrderReceived,
+  OrderRefused,
+  OrderStateChanged,
+} from '../orders/order-events';
+import { OrderPostedToErp, OrderShippedOnMarketplace, ShipmentConfirmed } from '../fulfilment/fulfilment-events';
+import { defineTopic, type TopicDefinition } from './topic';
+
+const ORDER_KEY = 'marketplace code and Mirakl order id, `<marketplace>:<order_id>`';
+
+/** Every topic of the platform, by a stable property name. The public surface for other systems. */
+export const Topics = {
+  orderReceived: defineTopic({
+    type: 'orders.order.received',
+    version: 1,
+    payload: OrderReceived,
+    keyOf: orderKey,
+    keyDescription: ORDER_KEY,
+    description: 'A marketplace order was seen for the first time.',
+  }),
+  orderAccepted: defineTopic({
+    type: 'orders.order.accepted',
+    version: 1,
+    payload: OrderAccepted,
+    keyOf: orderKey,
+    keyDescription: ORDER_KEY,
+    description: 'The acceptance decision (OR21) landed on the marketplace; refused lines are listed.',
+  }),
+  orderRefused: defineTopic({
+    type: 'orders.order.refused',
+    version: 1,
+    payload: OrderRefused,
+    keyOf: orderKey,
+    keyDescription: ORDER_KEY,
+    description: 'The whole order was refused, by the seller with reasons or by the marketplace on timeout.',
+  }),
+  orderReadyForFulfilment: defineTopic({
+    type: 'orders.order.ready-for-fulfilment',
+    version: 1,
+    payload: OrderReadyForFulfilment,
+    keyOf: orderKey,
+    keyDescription: ORDER_KEY,
+    description: 'The order is in SHIPPING on the marketplace (debit and fraud checks done): post it to the ERP.',
+  }),
+  orderCancelled: defineTopic({
+    type: 'orders.order.cancelled',
+    version: 1,
+    payload: OrderCancelled,
+    keyOf: orderKey,
+    keyDescription: ORDER_KEY,
+    description: 'The order or some of its lines were cancelled; their reservations are released.',
+  }),
+  orderStateChanged: defineTopic({
+    type: 'orders.order.state-changed',
+    version: 1,
+    payload: OrderStateChanged,
+    keyOf: orderKey,
+    keyDescription: ORDER_KEY,
+    description: "Mirakl's state of the order moved.",
+  }),
+  shipmentConfirmed: defineTopic({
+    type: 'backoffice.shipment.confirmed',
+    version: 1,
+    payload: ShipmentConfirmed,
+    keyOf: orderKey,
+    keyDescription: ORDER_KEY,
+    description: 'The warehouse shipped (part of) an order; the carrier is named as the warehouse names it.',
+  }),
+  orderPostedToErp: defineTopic({
+    type: 'fulfilment.order.posted',
+    version: 1,
+    payload: OrderPostedToErp,
+    keyOf: orderKey,
+    keyDescription: ORDER_KEY,
+    description: 'The order exists in the ERP as a sales order, with its ERP number.',
+  }),
+  orderShippedOnMarketplace: defineTopic({
+    type: 'fulfilment.order.shipped',
+    version: 1,
+    payload: OrderShippedOnMarketplace,
+    keyOf: orderKey,
+    keyDescription: ORDER_KEY,
+    description: 'Tracking and ship were sent to the marketplace for a shipment.',
+  }),
+  exceptionRaised: defineTopic({
+    type: 'ops.exception.raised',
+    version: 1,
+    payload: ExceptionRaised,
+    keyOf: (e) => e.exceptionId,
+    keyDescription: 'exception id',
+    description: 'Something a person must act on; the owner team is named.',
+  }),
+  exceptionResolved: defineTopic({
+    type: 'ops.exception.resolved',
+    version: 1,
+    payload: ExceptionResolved,
+    keyOf: (e) => e.exceptionId,
+    keyDescription: 'exception id',
+    description: 'An exception cleared, automatically or by a person.',
+  }),
+} as const;
+
+/** A set of topics looked up by name (the global one is {@link TOPIC_REGISTRY}). */
+export class TopicRegistry {
+  private readonly byName = new Map<string, TopicDefinition>();
+
+  constructor(topics: Iterable<TopicDefinition<any>>) {
+    for (const t of topics) {
+      if (this.byName.has(t.name)) throw new Error(`topic ${t.name} is defined twice`);
+      this.byName.set(t.name, t);
+    }
+  }
+
+  get(name: string): TopicDefinition | undefined {
+    return this.byName.get(name);
+  }
+
+  all(): TopicDefinition[] {
+    return [...this.byName.values()];
+  }
+}
+
+export const TOPIC_REGISTRY = new TopicRegistry(Object.values(Topics));

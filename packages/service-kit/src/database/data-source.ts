@@ -1,0 +1,50 @@
+import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
+import { BackboneTables1764100000000 } from './migrations/1764100000000-backbone-tables';
+
+/** The backbone's own migrations; every service lists them before its own. */
+export const BACKBONE_MIGRATIONS = [BackboneTables1764100000000];
+
+export interface ServiceDataSourceOptions {
+  url: string;
+  /** The service's entities. */
+  entities?: MixedList<Function | string | EntitySchema>;
+  /** The service's migrations, after the backbone's. */
+  migrations?: Function[];
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/**
+ * TypeORM options of a service's own database. Schema changes go through migrations run by a command
+ * (`pnpm migrate`), never `synchronize`.
+ */
+export function serviceDataSourceOptions(o: ServiceDataSourceOptions): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: o.url,
+    entities: o.entities ?? [],
+    migrations: [...BACKBONE_MIGRATIONS, ...(o.migrations ?? [])],
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    poolSize: o.poolSize ?? 10,
+    applicationName: o.applicationName,
+  } as DataSourceOptions;
+}
+
+export function createServiceDataSource(o: ServiceDataSourceOptions): DataSource {
+  return new DataSource(serviceDataSourceOptions(o));
+}
+
+/** Runs pending migrations in one transaction each; returns the names applied. */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const wasInitialized = dataSource.isInitialized;
+  if (!wasInitialized) await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    if (!wasInitialized) await dataSource.destroy();
+  }
+}

@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+
+export * from './config/load-config';
+export * from './config/backbone.config';
+export * from './clock/clock';
+export * from './errors/backbone-errors';
+export * from './database/data-source';
+export * from './outbox/outbox-lane';
+export * from './outbox/outbox.writer';
+export * from './outbox/outbox.relay';
+export * from './kafka/kafka.factory';
+export * from './consumer/topic-consumer';
+export * from './consumer/consumes-event.decorator';
+export * from './consumer/dead-letter';
+export * from './consumer/retry-backoff';
+export * from './consumer/consumer-lag';
+export * from './metrics/backbone-metrics';
+export * from './logging/correlation';
+export * from './logging/logger';
+export * from './nest/tokens';
+export * from './nest/backbone-module.options';
+export * from './nest/backbone.module';
+export * from './nest/consumers.host';
