@@ -32,6 +32,8 @@ module.exports = (packageDir) => ({
   // Integration specs talk to a real broker and database: allow them time, and run files one at a
   // time inside a package so two specs never fight for the same 2 cores.
   testTimeout: 60_000,
+  // kafkajs keeps sockets and timers for a moment after disconnect(); do not let a finished run hang CI.
+  forceExit: true,
   maxWorkers: 1,
   reporters: ['default', [path.join(__dirname, 'scripts/jest-summary-reporter.cjs'), {}]],
 });

@@ -21,3 +21,8 @@ export * from './nest/tokens';
 export * from './nest/backbone-module.options';
 export * from './nest/backbone.module';
 export * from './nest/consumers.host';
+
+/** The structured logger type (pino) services receive with `@Inject(BACKBONE_LOGGER)`. */
+export type { Logger as BackboneLogger } from 'pino';
+/** Nest's logger backed by the same pino instance: `app.useLogger(app.get(NestLogger))`. */
+export { Logger as NestLogger } from 'nestjs-pino';

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -19,7 +19,7 @@ import { BACKBONE_CONFIG, BACKBONE_LOGGER, BACKBONE_OPTIONS, KAFKA, KAFKA_ADMIN,
  * and one {@link TopicConsumer} per `@ConsumesEvent` method; stops them in reverse order on shutdown.
  */
 @Injectable()
-export class ConsumersHost implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ConsumersHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private consumers: TopicConsumer<object>[] = [];
   private housekeeping?: NodeJS.Timeout;
 
@@ -75,7 +75,8 @@ export class ConsumersHost implements OnApplicationBootstrap, OnApplicationShutd
     this.housekeeping.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database pool closes (TypeORM closes it on application shutdown): stop taking work first. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.housekeeping);
     await Promise.allSettled(this.consumers.map((c) => c.stop()));
     await this.relay.stop();

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# README command 1: installs what is needed, starts Kafka and the databases, builds, migrates, and runs the
+# system in the foreground with its activity in the terminal. Ctrl-C stops the services (Kafka keeps
+# running: `pnpm infra:down` stops it).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/setup.sh
+bash scripts/ensure-postgres.sh
+bash infra/up.sh
+pnpm turbo run build --output-logs=errors-only
+export DATABASE_URL="${DEMO_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/backbone_demo}"
+export DEMO_ORDERS_PER_SECOND="${DEMO_ORDERS_PER_SECOND:-5}"
+pnpm --filter @seller-bridge/backbone-demo migrate
+echo
+echo "The backbone demo is starting: simulated marketplace orders go out through the outbox, over Kafka, and back"
+echo "through the inbox. Watch the 'activity' lines; metrics: http://127.0.0.1:3100/metrics,"
+echo "health: http://127.0.0.1:3100/health/ready. Later services join this command as they are built."
+echo
+exec node apps/backbone-demo/dist/main.js
