@@ -61,14 +61,19 @@ export function validatePayload<P extends object>(
   const instance = plainToInstance(topic.payload, plain);
   // Unknown properties are tolerated (a newer producer may add fields); unknown nested shapes are not.
   const errors = validateSync(instance, { forbidUnknownValues: true, whitelist: false });
-  return errors.length === 0 ? { ok: true, payload: instance } : { ok: false, violations: flattenViolations(errors) };
+  return errors.length === 0
+    ? { ok: true, payload: instance }
+    : { ok: false, violations: flattenViolations(errors) };
 }
 
 /**
  * Decodes and validates one message of a known topic: the only place where consumed payloads are checked.
  * Never throws on bad input; every failure is a {@link DecodeError} with a stable code.
  */
-export function decodeEvent<P extends object>(topic: TopicDefinition<P>, message: RawMessage): DecodeResult<P> {
+export function decodeEvent<P extends object>(
+  topic: TopicDefinition<P>,
+  message: RawMessage,
+): DecodeResult<P> {
   const fail = (code: DecodeErrorCode, reason: string, violations?: string[]): DecodeResult<P> => ({
     ok: false,
     error: { code, reason, ...(violations ? { violations } : {}) },
@@ -92,12 +97,18 @@ export function decodeEvent<P extends object>(topic: TopicDefinition<P>, message
     if (!v) return fail('MISSING_HEADER', `header "${name}" is missing`);
   }
   if (!UUID.test(eventId!)) return fail('INVALID_HEADER', `header "event-id" is not a UUID: "${eventId}"`);
-  if (Number.isNaN(Date.parse(occurredAt!))) return fail('INVALID_HEADER', `header "occurred-at" is not a date`);
-  if (type !== topic.type) return fail('WRONG_EVENT_TYPE', `event type "${type}" does not belong on ${topic.name}`);
+  if (Number.isNaN(Date.parse(occurredAt!)))
+    return fail('INVALID_HEADER', `header "occurred-at" is not a date`);
+  if (type !== topic.type)
+    return fail('WRONG_EVENT_TYPE', `event type "${type}" does not belong on ${topic.name}`);
   if (Number(version) !== topic.version) {
-    return fail('UNSUPPORTED_SCHEMA_VERSION', `schema version ${version} on ${topic.name} (expects ${topic.version})`);
+    return fail(
+      'UNSUPPORTED_SCHEMA_VERSION',
+      `schema version ${version} on ${topic.name} (expects ${topic.version})`,
+    );
   }
-  if (message.value === null || message.value.length === 0) return fail('EMPTY_VALUE', 'message has no value');
+  if (message.value === null || message.value.length === 0)
+    return fail('EMPTY_VALUE', 'message has no value');
   let plain: unknown;
   try {
     plain = JSON.parse(Buffer.isBuffer(message.value) ? message.value.toString('utf8') : message.value);
@@ -106,11 +117,17 @@ export function decodeEvent<P extends object>(topic: TopicDefinition<P>, message
   }
   const checked = validatePayload(topic, plain);
   if (!checked.ok) {
-    return fail('INVALID_PAYLOAD', `payload does not match ${topic.name}: ${checked.violations.slice(0, 5).join('; ')}`, checked.violations);
+    return fail(
+      'INVALID_PAYLOAD',
+      `payload does not match ${topic.name}: ${checked.violations.slice(0, 5).join('; ')}`,
+      checked.violations,
+    );
   }
-  const key = message.key === null ? '' : Buffer.isBuffer(message.key) ? message.key.toString('utf8') : message.key;
+  const key =
+    message.key === null ? '' : Buffer.isBuffer(message.key) ? message.key.toString('utf8') : message.key;
   const expectedKey = topic.keyOf(checked.payload);
-  if (key !== expectedKey) return fail('KEY_MISMATCH', `message key "${key}" is not the aggregate key "${expectedKey}"`);
+  if (key !== expectedKey)
+    return fail('KEY_MISMATCH', `message key "${key}" is not the aggregate key "${expectedKey}"`);
   return {
     ok: true,
     event: {
@@ -128,9 +145,14 @@ export function decodeEvent<P extends object>(topic: TopicDefinition<P>, message
 }
 
 /** {@link decodeEvent} for a message whose topic is looked up in a registry by name. */
-export function decodeFromRegistry(registry: TopicRegistry, topicName: string, message: RawMessage): DecodeResult<object> {
+export function decodeFromRegistry(
+  registry: TopicRegistry,
+  topicName: string,
+  message: RawMessage,
+): DecodeResult<object> {
   const topic = registry.get(topicName);
-  if (!topic) return { ok: false, error: { code: 'UNKNOWN_TOPIC', reason: `no contract for topic "${topicName}"` } };
+  if (!topic)
+    return { ok: false, error: { code: 'UNKNOWN_TOPIC', reason: `no contract for topic "${topicName}"` } };
   return decodeEvent(topic, message);
 }
 
@@ -163,12 +185,18 @@ export class InvalidEventError extends Error {
 }
 
 /** Validates a payload and builds the Kafka key, value and envelope headers for it. */
-export function encodeEvent<P extends object>(topic: TopicDefinition<P>, payload: P, meta: EmitMeta): EncodedEvent {
+export function encodeEvent<P extends object>(
+  topic: TopicDefinition<P>,
+  payload: P,
+  meta: EmitMeta,
+): EncodedEvent {
   const checked = validatePayload(topic, payload);
   if (!checked.ok) throw new InvalidEventError(topic.name, checked.violations);
   const eventId = meta.eventId ?? randomUUID();
   const occurredAt =
-    meta.occurredAt instanceof Date ? meta.occurredAt.toISOString() : (meta.occurredAt ?? new Date().toISOString());
+    meta.occurredAt instanceof Date
+      ? meta.occurredAt.toISOString()
+      : (meta.occurredAt ?? new Date().toISOString());
   const key = topic.keyOf(payload);
   const envelope: EventEnvelope<unknown> = {
     eventId,

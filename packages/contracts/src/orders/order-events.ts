@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMinSize,
   IsArray,
+  IsDefined,
   IsIn,
   IsISO8601,
   IsNotEmpty,
@@ -40,10 +41,12 @@ export abstract class OrderSnapshotEvent extends MarketplaceOrderEvent {
   @IsString()
   shippingTypeCode?: string;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => OrderDeadlines)
   deadlines: OrderDeadlines;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => OrderCustomer)
   customer: OrderCustomer;
@@ -54,6 +57,7 @@ export abstract class OrderSnapshotEvent extends MarketplaceOrderEvent {
   @Type(() => OrderLine)
   lines: OrderLine[];
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => Money)
   totalPrice: Money;

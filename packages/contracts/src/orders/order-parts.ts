@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMinSize,
   IsArray,
+  IsDefined,
   IsIn,
   IsInt,
   IsISO8601,
@@ -21,6 +22,7 @@ export class TaxAmount {
   @IsNotEmpty()
   code: string;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => Money)
   amount: Money;
@@ -38,6 +40,7 @@ export class ChargeAmount {
   @IsNotEmpty()
   type: string;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => Money)
   amount: Money;
@@ -64,15 +67,18 @@ export class OrderLine {
   @Min(1)
   quantity: number;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => Money)
   unitPrice: Money;
 
   /** Line total before shipping (quantity × unit price, as Mirakl computed it). */
+  @IsDefined()
   @ValidateNested()
   @Type(() => Money)
   price: Money;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => Money)
   shippingPrice: Money;

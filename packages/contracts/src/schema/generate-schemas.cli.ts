@@ -12,7 +12,10 @@ function main(outDir: string): void {
   for (const [name, schema] of payloadJsonSchemas(topics)) {
     writeFileSync(join(outDir, `${name}.schema.json`), JSON.stringify(schema, null, 2) + '\n');
   }
-  writeFileSync(join(outDir, 'asyncapi.json'), JSON.stringify(asyncApiDocument(topics, '1.0.0'), null, 2) + '\n');
+  writeFileSync(
+    join(outDir, 'asyncapi.json'),
+    JSON.stringify(asyncApiDocument(topics, '1.0.0'), null, 2) + '\n',
+  );
   process.stdout.write(`wrote ${topics.length} JSON Schemas and asyncapi.json to ${outDir}\n`);
 }
 

@@ -1,15 +1,19 @@
 // class-transformer exposes its metadata storage only through this deep path (types under types/).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as typeof import('class-transformer/types/storage');
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { defaultMetadataStorage } =
+  require('class-transformer/cjs/storage') as typeof import('class-transformer/types/storage');
+/* eslint-enable @typescript-eslint/no-require-imports */
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { EnvelopeHeader } from '../envelope/event-envelope';
 import type { TopicDefinition } from '../topics/topic';
 
 type JsonSchema = Record<string, unknown>;
 
+type AnyClass = abstract new (...args: never[]) => unknown;
+
 /** A class that only extends another without adding fields has no metadata of its own: use its parent's. */
-function schemaOfClass(definitions: Record<string, JsonSchema>, cls: Function): JsonSchema | undefined {
-  for (let c: Function | null = cls; c && c !== Object && c.name; c = Object.getPrototypeOf(c)) {
+function schemaOfClass(definitions: Record<string, JsonSchema>, cls: AnyClass): JsonSchema | undefined {
+  for (let c: AnyClass | null = cls; c && c !== Object && c.name; c = Object.getPrototypeOf(c)) {
     if (definitions[c.name]) return definitions[c.name];
   }
   return undefined;
@@ -48,12 +52,30 @@ const HEADERS_SCHEMA = {
     EnvelopeHeader.marketplace,
   ],
   properties: {
-    [EnvelopeHeader.eventId]: { type: 'string', format: 'uuid', description: 'Unique event id; de-duplicate on it.' },
+    [EnvelopeHeader.eventId]: {
+      type: 'string',
+      format: 'uuid',
+      description: 'Unique event id; de-duplicate on it.',
+    },
     [EnvelopeHeader.type]: { type: 'string', description: 'Event type: the topic name without its version.' },
-    [EnvelopeHeader.schemaVersion]: { type: 'string', pattern: '^[0-9]+$', description: 'Payload schema version.' },
-    [EnvelopeHeader.occurredAt]: { type: 'string', format: 'date-time', description: 'When the fact happened (UTC).' },
-    [EnvelopeHeader.correlationId]: { type: 'string', description: 'Id shared by every event of one business flow.' },
-    [EnvelopeHeader.causationId]: { type: 'string', description: 'Id of the event or request that caused this one.' },
+    [EnvelopeHeader.schemaVersion]: {
+      type: 'string',
+      pattern: '^[0-9]+$',
+      description: 'Payload schema version.',
+    },
+    [EnvelopeHeader.occurredAt]: {
+      type: 'string',
+      format: 'date-time',
+      description: 'When the fact happened (UTC).',
+    },
+    [EnvelopeHeader.correlationId]: {
+      type: 'string',
+      description: 'Id shared by every event of one business flow.',
+    },
+    [EnvelopeHeader.causationId]: {
+      type: 'string',
+      description: 'Id of the event or request that caused this one.',
+    },
     [EnvelopeHeader.marketplace]: { type: 'string', description: 'Marketplace code, or `backoffice`.' },
     [EnvelopeHeader.contentType]: { type: 'string', const: 'application/json' },
   },
@@ -78,7 +100,11 @@ export function asyncApiDocument(topics: TopicDefinition[], version: string): Js
       payload,
       bindings: { kafka: { key: { type: 'string', description: t.keyDescription } } },
     };
-    channels[id] = { address: t.name, description: t.description, messages: { [id]: { $ref: `#/components/messages/${id}` } } };
+    channels[id] = {
+      address: t.name,
+      description: t.description,
+      messages: { [id]: { $ref: `#/components/messages/${id}` } },
+    };
     operations[`receive_${id}`] = { action: 'receive', channel: { $ref: `#/channels/${id}` } };
   }
   const definitions = schemas.size > 0 ? ([...schemas.values()][0].definitions as JsonSchema) : {};

@@ -8,7 +8,11 @@ import {
   OrderRefused,
   OrderStateChanged,
 } from '../orders/order-events';
-import { OrderPostedToErp, OrderShippedOnMarketplace, ShipmentConfirmed } from '../fulfilment/fulfilment-events';
+import {
+  OrderPostedToErp,
+  OrderShippedOnMarketplace,
+  ShipmentConfirmed,
+} from '../fulfilment/fulfilment-events';
 import { defineTopic, type TopicDefinition } from './topic';
 
 const ORDER_KEY = 'marketplace code and Mirakl order id, `<marketplace>:<order_id>`';
@@ -45,7 +49,8 @@ export const Topics = {
     payload: OrderReadyForFulfilment,
     keyOf: orderKey,
     keyDescription: ORDER_KEY,
-    description: 'The order is in SHIPPING on the marketplace (debit and fraud checks done): post it to the ERP.',
+    description:
+      'The order is in SHIPPING on the marketplace (debit and fraud checks done): post it to the ERP.',
   }),
   orderCancelled: defineTopic({
     type: 'orders.order.cancelled',

@@ -28,7 +28,8 @@ export function defineTopic<P extends object>(def: {
   keyDescription: string;
   description: string;
 }): TopicDefinition<P> {
-  if (!TOPIC_NAME.test(def.type)) throw new Error(`event type "${def.type}" is not <domain>.<entity>.<event>`);
+  if (!TOPIC_NAME.test(def.type))
+    throw new Error(`event type "${def.type}" is not <domain>.<entity>.<event>`);
   if (!Number.isInteger(def.version) || def.version < 1) throw new Error(`bad version for ${def.type}`);
   return Object.freeze({ ...def, name: `${def.type}.v${def.version}` });
 }
