@@ -14,7 +14,9 @@ export class DemoConfig extends BackboneConfig {
   @Max(10000)
   DEMO_ORDERS_PER_SECOND: number = 2;
 
-  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s: string) => s.trim()) : value))
+  @Transform(({ value }) =>
+    typeof value === 'string' ? value.split(',').map((s: string) => s.trim()) : value,
+  )
   @IsString({ each: true })
   @Matches(/^[a-z0-9][a-z0-9-]{1,39}$/, { each: true })
   DEMO_MARKETPLACES: string[] = ['decathlon-fr', 'carrefour-es', 'bestbuy-ca'];

@@ -6,9 +6,15 @@ import { DemoConfig } from './demo.config';
 /** `pnpm migrate`: applies pending migrations to the service's database, then exits. */
 async function main(): Promise<void> {
   const config = loadConfig(DemoConfig);
-  const ds = createServiceDataSource({ url: config.DATABASE_URL, entities: DEMO_ENTITIES, migrations: DEMO_MIGRATIONS });
+  const ds = createServiceDataSource({
+    url: config.DATABASE_URL,
+    entities: DEMO_ENTITIES,
+    migrations: DEMO_MIGRATIONS,
+  });
   const applied = await runMigrations(ds);
-  process.stdout.write(`${config.SERVICE_NAME}: ${applied.length ? `applied ${applied.join(', ')}` : 'schema up to date'} on ${redactUrl(config.DATABASE_URL)}\n`);
+  process.stdout.write(
+    `${config.SERVICE_NAME}: ${applied.length ? `applied ${applied.join(', ')}` : 'schema up to date'} on ${redactUrl(config.DATABASE_URL)}\n`,
+  );
 }
 
 main().catch((err) => {

@@ -2,7 +2,12 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { loadConfig } from '@seller-bridge/service-kit';
-import { createTestDatabase, testBrokers, waitFor, type TestDatabase } from '@seller-bridge/service-kit/testing';
+import {
+  createTestDatabase,
+  testBrokers,
+  waitFor,
+  type TestDatabase,
+} from '@seller-bridge/service-kit/testing';
 import { AppModule } from '../src/app.module';
 import { DEMO_ENTITIES, DEMO_MIGRATIONS } from '../src/database/data-source';
 import { DemoConfig } from '../src/demo.config';
@@ -47,9 +52,12 @@ describe('backbone-demo service', () => {
     expect(await waitFor(confirmed, 30000)).toBe(true);
     // The topics are shared with earlier runs and this service's groups start from the beginning, so count
     // what concerns this run's orders: exactly one state change emitted per order, none twice.
-    const keys = (await db.dataSource.query(`SELECT marketplace || ':' || order_id AS k FROM demo_order WHERE order_id = ANY($1)`, [ids])).map(
-      (r: { k: string }) => r.k,
-    );
+    const keys = (
+      await db.dataSource.query(
+        `SELECT marketplace || ':' || order_id AS k FROM demo_order WHERE order_id = ANY($1)`,
+        [ids],
+      )
+    ).map((r: { k: string }) => r.k);
     const emitted: { topic: string; n: number }[] = await db.dataSource.query(
       `SELECT topic, count(*)::int AS n FROM backbone_outbox WHERE message_key = ANY($1) GROUP BY topic ORDER BY topic`,
       [keys],
@@ -69,8 +77,16 @@ describe('backbone-demo service', () => {
     const metrics = await request(server).get('/metrics').expect(200);
     expect(metrics.headers['content-type']).toMatch(/text\/plain/);
     const value = (re: RegExp) => Number(metrics.text.match(re)?.[1] ?? NaN);
-    expect(value(/backbone_messages_consumed_total\{topic="orders.order.received.v1",outcome="handled",service="demo-[^"]+"\} (\d+)/)).toBeGreaterThanOrEqual(20);
-    expect(value(/backbone_messages_produced_total\{topic="orders.order.received.v1",service="demo-[^"]+"\} (\d+)/)).toBe(20);
+    expect(
+      value(
+        /backbone_messages_consumed_total\{topic="orders.order.received.v1",outcome="handled",service="demo-[^"]+"\} (\d+)/,
+      ),
+    ).toBeGreaterThanOrEqual(20);
+    expect(
+      value(
+        /backbone_messages_produced_total\{topic="orders.order.received.v1",service="demo-[^"]+"\} (\d+)/,
+      ),
+    ).toBe(20);
     expect(metrics.text).toMatch(/backbone_outbox_backlog\{service="demo-[^"]+"\} 0/);
     expect(metrics.text).toMatch(/backbone_consumer_lag\{topic="orders.order.received.v1",partition="\d+"/);
     expect(metrics.text).toContain('process_cpu_user_seconds_total');
@@ -80,7 +96,9 @@ describe('backbone-demo service', () => {
     const server = app.getHttpServer();
     const mine = await request(server).get('/health/live').set('x-correlation-id', 'req-123');
     expect(mine.headers['x-correlation-id']).toBe('req-123');
-    const hostile = await request(server).get('/health/live').set('x-correlation-id', '<script>alert(1)</script>');
+    const hostile = await request(server)
+      .get('/health/live')
+      .set('x-correlation-id', '<script>alert(1)</script>');
     expect(hostile.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -23,7 +23,9 @@ describe(TopicConsumer.name, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('consumer');
-    await db.dataSource.query(`CREATE TABLE effects (event_id uuid NOT NULL, topic text NOT NULL, seq int NOT NULL)`);
+    await db.dataSource.query(
+      `CREATE TABLE effects (event_id uuid NOT NULL, topic text NOT NULL, seq int NOT NULL)`,
+    );
   });
   beforeEach(async () => {
     h = new Harness(kafka, db.dataSource, db.url);
@@ -49,9 +51,18 @@ describe(TopicConsumer.name, () => {
     return rest;
   };
 
-  const recordEffect = (topic: string) => async (event: { eventId: string; payload: TestEvent }, ctx: { manager: { query: Function } }) => {
-    await ctx.manager.query(`INSERT INTO effects (event_id, topic, seq) VALUES ($1, $2, $3)`, [event.eventId, topic, event.payload.seq]);
-  };
+  const recordEffect =
+    (topic: string) =>
+    async (
+      event: { eventId: string; payload: TestEvent },
+      ctx: { manager: { query: (sql: string, params: unknown[]) => Promise<unknown> } },
+    ) => {
+      await ctx.manager.query(`INSERT INTO effects (event_id, topic, seq) VALUES ($1, $2, $3)`, [
+        event.eventId,
+        topic,
+        event.payload.seq,
+      ]);
+    };
   const effects = async (topic: string): Promise<{ event_id: string; seq: number }[]> =>
     db.dataSource.query(`SELECT event_id, seq FROM effects WHERE topic = $1 ORDER BY seq`, [topic]);
 
@@ -75,14 +86,23 @@ describe(TopicConsumer.name, () => {
     expect((await effects(topic.name)).map((e) => e.seq)).toEqual([1, 3]);
 
     const dlq = await readTopic(kafka, `${topic.name}.dlq`, { count: 3, timeoutMs: 15000 });
-    expect(dlq.map((m) => m.headers[DeadLetterHeader.code])).toEqual(['INVALID_JSON', 'INVALID_PAYLOAD', 'MISSING_HEADER']);
+    expect(dlq.map((m) => m.headers[DeadLetterHeader.code])).toEqual([
+      'INVALID_JSON',
+      'INVALID_PAYLOAD',
+      'MISSING_HEADER',
+    ]);
     expect(dlq[0].value).toBe('{"key": "k", "seq": '); // the original bytes, for replay
     expect(dlq[1].headers[DeadLetterHeader.reason]).toMatch(/seq/);
     expect(dlq[1].headers[DeadLetterHeader.originalTopic]).toBe(topic.name);
     expect(dlq[1].headers[DeadLetterHeader.originalOffset]).toBe('2');
     expect(dlq[1].headers[DeadLetterHeader.consumerGroup]).toBe(`test.${topic.name}`);
     expect(dlq[1].headers['event-id']).toBe(badPayload.eventId); // original headers kept
-    expect(await h.metricValue('backbone_messages_dead_lettered_total', { topic: topic.name, code: 'INVALID_JSON' })).toBe(1);
+    expect(
+      await h.metricValue('backbone_messages_dead_lettered_total', {
+        topic: topic.name,
+        code: 'INVALID_JSON',
+      }),
+    ).toBe(1);
   });
 
   it('retries a transient failure with back-off and applies the effect once', async () => {
@@ -100,7 +120,9 @@ describe(TopicConsumer.name, () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(calls).toBe(3);
     expect(await effects(topic.name)).toEqual([{ event_id: m.eventId, seq: 7 }]);
-    expect(await h.metricValue('backbone_handler_retries_total', { topic: topic.name, code: 'ERP_UNAVAILABLE' })).toBe(2);
+    expect(
+      await h.metricValue('backbone_handler_retries_total', { topic: topic.name, code: 'ERP_UNAVAILABLE' }),
+    ).toBe(2);
     expect(await h.metricValue('backbone_messages_dead_lettered_total', { topic: topic.name })).toBe(0);
   });
 
@@ -131,12 +153,61 @@ describe(TopicConsumer.name, () => {
     expect(Object.fromEntries(attempts)).toEqual({ 1: 3, 2: 1 });
   });
 
+  it('handles a batch in one transaction; a failure inside it falls back to one by one, each effect once, in order', async () => {
+    const topic = await topicWithDlq(1);
+    const ms = Array.from({ length: 10 }, (_, i) => valid(topic, i + 1));
+    const copyOf3 = ms[2]; // redelivered inside the same batch
+    await raw.send({
+      topic: topic.name,
+      messages: [...ms.slice(0, 3), copyOf3, ...ms.slice(3)].map((x) => ({
+        key: x.key,
+        value: x.value,
+        headers: x.headers,
+      })),
+    });
+    const calls = new Map<number, number>();
+    await h.consumer<TestEvent>(topic, async (event, ctx) => {
+      const n = (calls.get(event.payload.seq) ?? 0) + 1;
+      calls.set(event.payload.seq, n);
+      await recordEffect(topic.name)(event, ctx);
+      if (event.payload.seq === 6 && n === 1)
+        throw new TransientError('ERP_TIMEOUT', 'back office timed out');
+    });
+    expect(await waitFor(async () => (await effects(topic.name)).length >= 10, 20000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    const rows = await db.dataSource.query(`SELECT seq FROM effects WHERE topic = $1 ORDER BY ctid`, [
+      topic.name,
+    ]);
+    expect(rows.map((r: { seq: number }) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]); // committed in offset order
+    expect(calls.get(6)).toBe(2); // its chunk attempt counted as attempt 1
+    expect(calls.get(10)).toBe(1); // after the failure: never ran in the rolled-back chunk
+    expect(
+      await h.metricValue('backbone_messages_consumed_total', { topic: topic.name, outcome: 'handled' }),
+    ).toBe(10);
+    expect(
+      await h.metricValue('backbone_messages_consumed_total', { topic: topic.name, outcome: 'duplicate' }),
+    ).toBe(1);
+    expect(
+      await h.metricValue('backbone_handler_retries_total', { topic: topic.name, code: 'ERP_TIMEOUT' }),
+    ).toBe(1);
+  });
+
   it('handles an event delivered twice only once', async () => {
     const topic = await topicWithDlq(3);
     const m = valid(topic, 5);
     await h.consumer<TestEvent>(topic, recordEffect(topic.name));
-    for (let i = 0; i < 3; i++) await raw.send({ topic: topic.name, messages: [{ key: m.key, value: m.value, headers: m.headers }] });
-    expect(await waitFor(async () => (await h.metricValue('backbone_messages_consumed_total', { topic: topic.name, outcome: 'duplicate' })) === 2, 20000)).toBe(true);
+    for (let i = 0; i < 3; i++)
+      await raw.send({ topic: topic.name, messages: [{ key: m.key, value: m.value, headers: m.headers }] });
+    expect(
+      await waitFor(
+        async () =>
+          (await h.metricValue('backbone_messages_consumed_total', {
+            topic: topic.name,
+            outcome: 'duplicate',
+          })) === 2,
+        20000,
+      ),
+    ).toBe(true);
     expect(await effects(topic.name)).toHaveLength(1);
   });
 
@@ -155,7 +226,10 @@ describe(TopicConsumer.name, () => {
     await raw.send({ topic: slow.name, messages: [{ key: s.key, value: s.value, headers: s.headers }] });
     expect(await waitFor(() => slowStarted, 15000)).toBe(true);
     const fastMessages = [1, 2, 3].map((i) => valid(fast, i));
-    await raw.send({ topic: fast.name, messages: fastMessages.map((x) => ({ key: x.key, value: x.value, headers: x.headers })) });
+    await raw.send({
+      topic: fast.name,
+      messages: fastMessages.map((x) => ({ key: x.key, value: x.value, headers: x.headers })),
+    });
     expect(await waitFor(async () => (await effects(fast.name)).length === 3, 15000)).toBe(true);
     expect(slowStarted).toBe(true);
     release();

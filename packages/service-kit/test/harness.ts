@@ -51,10 +51,24 @@ export class Harness {
     options: Partial<TopicConsumerOptions> = {},
   ): Promise<TopicConsumer<P>> {
     const c = new TopicConsumer<P>(
-      { kafka: this.kafka, producer: await this.producer(), dataSource: this.dataSource, metrics: this.metrics, logger: this.logger, clock: this.clock },
+      {
+        kafka: this.kafka,
+        producer: await this.producer(),
+        dataSource: this.dataSource,
+        metrics: this.metrics,
+        logger: this.logger,
+        clock: this.clock,
+      },
       topic,
       handler,
-      { service: 'test', maxAttempts: 4, retryBaseMs: 20, retryMaxMs: 100, partitionsConsumedConcurrently: 3, ...options },
+      {
+        service: 'test',
+        maxAttempts: 4,
+        retryBaseMs: 20,
+        retryMaxMs: 100,
+        partitionsConsumedConcurrently: 3,
+        ...options,
+      },
     );
     await c.start();
     this.consumers.push(c);

@@ -21,7 +21,9 @@ describe(OutboxRelay.name, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('outbox');
-    await db.dataSource.query(`CREATE TABLE effects (event_id uuid PRIMARY KEY, key text NOT NULL, seq int NOT NULL)`);
+    await db.dataSource.query(
+      `CREATE TABLE effects (event_id uuid PRIMARY KEY, key text NOT NULL, seq int NOT NULL)`,
+    );
     await db.dataSource.query(`CREATE TABLE counters (key text PRIMARY KEY, n int NOT NULL DEFAULT 0)`);
   });
   beforeEach(() => {
@@ -61,13 +63,17 @@ describe(OutboxRelay.name, () => {
       'content-type': 'application/json',
     });
     expect(JSON.parse(first.value!)).toEqual({ key: 'a', seq: 3 });
-    const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM backbone_outbox WHERE published_at IS NULL`);
+    const [{ n }] = await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM backbone_outbox WHERE published_at IS NULL`,
+    );
     expect(n).toBe(0);
   });
 
   it('refuses to record an event outside a transaction or with an invalid payload', async () => {
     const topic = uniqueTestTopic();
-    await expect(h.writer.emit(db.dataSource.manager, topic, { key: 'k', seq: 1 })).rejects.toThrow(/inside a transaction/);
+    await expect(h.writer.emit(db.dataSource.manager, topic, { key: 'k', seq: 1 })).rejects.toThrow(
+      /inside a transaction/,
+    );
     await expect(
       db.dataSource.transaction((m) => emit(m, topic, { key: 'k', seq: -1 })),
     ).rejects.toMatchObject({ code: 'INVALID_EVENT_EMITTED' });
@@ -83,7 +89,11 @@ describe(OutboxRelay.name, () => {
     });
     // A real process, SIGKILLed by the hook right after Kafka acknowledged the batch and before the commit.
     const child = spawn(process.execPath, [join(__dirname, '../dist/testing/relay-crash.child.js')], {
-      env: { ...process.env, DATABASE_URL: db.url, KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:9092' },
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:9092',
+      },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const exit = await new Promise<{ code: number | null; signal: string | null }>((r) =>
@@ -92,16 +102,28 @@ describe(OutboxRelay.name, () => {
     expect(exit.signal).toBe('SIGKILL');
     const published = await readTopic(kafka, topic.name, { count: 40, timeoutMs: 10000 });
     expect(published).toHaveLength(40); // it did publish…
-    const [{ n: pending }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM backbone_outbox WHERE published_at IS NULL`);
+    const [{ n: pending }] = await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM backbone_outbox WHERE published_at IS NULL`,
+    );
     expect(pending).toBe(40); // …but never marked: the rows are still due
 
     await h.consumer<TestEvent>(topic, async (event, ctx) => {
-      await ctx.manager.query(`INSERT INTO effects (event_id, key, seq) VALUES ($1, $2, $3)`, [event.eventId, event.payload.key, event.payload.seq]);
+      await ctx.manager.query(`INSERT INTO effects (event_id, key, seq) VALUES ($1, $2, $3)`, [
+        event.eventId,
+        event.payload.key,
+        event.payload.seq,
+      ]);
     });
     await h.relay();
     const all = await readTopic(kafka, topic.name, { count: 80, timeoutMs: 15000 });
     expect(all).toHaveLength(80); // every event went out twice
-    expect(await waitFor(async () => (await h.metricValue('backbone_messages_consumed_total', { outcome: 'duplicate' })) === 40, 20000)).toBe(true);
+    expect(
+      await waitFor(
+        async () =>
+          (await h.metricValue('backbone_messages_consumed_total', { outcome: 'duplicate' })) === 40,
+        20000,
+      ),
+    ).toBe(true);
     const effects: { event_id: string }[] = await db.dataSource.query(`SELECT event_id FROM effects`);
     expect(effects.map((e) => e.event_id).sort()).toEqual([...ids].sort()); // each effect exactly once
     expect(await h.metricValue('backbone_messages_consumed_total', { outcome: 'handled' })).toBe(40);
@@ -131,7 +153,8 @@ describe(OutboxRelay.name, () => {
             ids.push(
               ...(await db.dataSource.transaction(async (m) => {
                 const out: string[] = [];
-                for (let i = 0; i < 10; i++) out.push(await emit(m, topic, { key: `k${(w * 31 + b * 7 + i) % 13}`, seq: i }));
+                for (let i = 0; i < 10; i++)
+                  out.push(await emit(m, topic, { key: `k${(w * 31 + b * 7 + i) % 13}`, seq: i }));
                 return out;
               })),
             );
@@ -144,7 +167,9 @@ describe(OutboxRelay.name, () => {
     const seen = msgs.map((x) => x.headers['event-id']);
     expect(new Set(seen).size).toBe(seen.length); // no duplicates
     expect(seen.length).toBe(1001);
-    const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM backbone_outbox WHERE published_at IS NULL`);
+    const [{ n }] = await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM backbone_outbox WHERE published_at IS NULL`,
+    );
     expect(n).toBe(0);
   });
 
@@ -165,7 +190,10 @@ describe(OutboxRelay.name, () => {
             const [id, n] = await db.dataSource.transaction(async (m) => {
               const eventId = await emit(m, topic, { key, seq: w * 1000 + i });
               await m.query(`SELECT pg_sleep(random() * 0.02)`);
-              const [{ n }] = await m.query(`WITH u AS (UPDATE counters SET n = n + 1 WHERE key = $1 RETURNING n) SELECT n FROM u`, [key]);
+              const [{ n }] = await m.query(
+                `WITH u AS (UPDATE counters SET n = n + 1 WHERE key = $1 RETURNING n) SELECT n FROM u`,
+                [key],
+              );
               return [eventId, n as number];
             });
             commitOrder.set(id, n);
@@ -185,5 +213,31 @@ describe(OutboxRelay.name, () => {
       expect(order).toEqual([...order].sort((a, b) => a - b));
       expect(new Set(msgs.filter((m) => m.key === key).map((m) => m.partition)).size).toBe(1);
     }
+  });
+
+  it('is woken by commits, and listens again when its LISTEN connection drops', async () => {
+    const topic = uniqueTestTopic();
+    await createTopics(kafka, [topic.name]);
+    await h.relay({ pollMs: 60_000 }); // polling so slow that only NOTIFY can explain a prompt publish
+    const listeners = async (): Promise<number[]> =>
+      (
+        await db.dataSource.query(
+          `SELECT pid FROM pg_stat_activity WHERE application_name = 'outbox-relay-listen' AND datname = current_database()`,
+        )
+      ).map((r: { pid: number }) => r.pid);
+    expect(await waitFor(async () => (await listeners()).length === 1, 5000)).toBe(true);
+    await db.dataSource.transaction((m) => emit(m, topic, { key: 'a', seq: 1 }));
+    expect(await readTopic(kafka, topic.name, { count: 1, timeoutMs: 5000 })).toHaveLength(1);
+
+    const [dropped] = await listeners();
+    await db.dataSource.query(`SELECT pg_terminate_backend($1)`, [dropped]);
+    expect(
+      await waitFor(async () => {
+        const now = await listeners();
+        return now.length === 1 && now[0] !== dropped;
+      }, 15000),
+    ).toBe(true);
+    await db.dataSource.transaction((m) => emit(m, topic, { key: 'a', seq: 2 }));
+    expect(await readTopic(kafka, topic.name, { count: 2, timeoutMs: 5000 })).toHaveLength(2);
   });
 });

@@ -1,4 +1,9 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { BackboneLogger as Logger } from '@seller-bridge/service-kit';
 import { BACKBONE_LOGGER } from '@seller-bridge/service-kit';
@@ -29,7 +34,10 @@ export class ActivityReporter implements OnApplicationBootstrap, BeforeApplicati
       const [{ pending }] = await this.dataSource.query(
         `SELECT count(*)::int AS pending FROM backbone_outbox WHERE published_at IS NULL`,
       );
-      this.logger.info({ orders: Object.fromEntries(rows.map((r) => [r.state, r.n])), outboxPending: pending }, 'activity');
+      this.logger.info(
+        { orders: Object.fromEntries(rows.map((r) => [r.state, r.n])), outboxPending: pending },
+        'activity',
+      );
     } catch (err) {
       this.logger.warn({ err }, 'activity report failed');
     }

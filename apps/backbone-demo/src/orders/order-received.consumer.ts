@@ -1,7 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { BackboneLogger as Logger } from '@seller-bridge/service-kit';
-import { Topics, type EventEnvelope, type OrderReceived, type OrderStateChanged } from '@seller-bridge/contracts';
-import { BACKBONE_LOGGER, CLOCK, ConsumesEvent, OutboxWriter, type Clock, type HandlerContext } from '@seller-bridge/service-kit';
+import {
+  Topics,
+  type EventEnvelope,
+  type OrderReceived,
+  type OrderStateChanged,
+} from '@seller-bridge/contracts';
+import {
+  BACKBONE_LOGGER,
+  CLOCK,
+  ConsumesEvent,
+  OutboxWriter,
+  type Clock,
+  type HandlerContext,
+} from '@seller-bridge/service-kit';
 import { DemoOrder } from './demo-order.entity';
 
 /**
@@ -22,7 +34,11 @@ export class OrderReceivedConsumer {
   @ConsumesEvent(Topics.orderReceived)
   async onOrderReceived(event: EventEnvelope<OrderReceived>, ctx: HandlerContext): Promise<void> {
     const o = event.payload;
-    await ctx.manager.update(DemoOrder, { marketplace: o.marketplace, orderId: o.orderId }, { state: 'SEEN' });
+    await ctx.manager.update(
+      DemoOrder,
+      { marketplace: o.marketplace, orderId: o.orderId },
+      { state: 'SEEN' },
+    );
     await this.outbox.emit(ctx.manager, Topics.orderStateChanged, {
       marketplace: o.marketplace,
       orderId: o.orderId,
@@ -40,7 +56,11 @@ export class OrderReceivedConsumer {
   @ConsumesEvent(Topics.orderStateChanged)
   async onStateChanged(event: EventEnvelope<OrderStateChanged>, ctx: HandlerContext): Promise<void> {
     const s = event.payload;
-    await ctx.manager.update(DemoOrder, { marketplace: s.marketplace, orderId: s.orderId }, { state: 'CONFIRMED' });
+    await ctx.manager.update(
+      DemoOrder,
+      { marketplace: s.marketplace, orderId: s.orderId },
+      { state: 'CONFIRMED' },
+    );
     this.stateChanges++;
   }
 }

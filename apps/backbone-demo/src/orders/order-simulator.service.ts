@@ -1,9 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { BackboneLogger as Logger } from '@seller-bridge/service-kit';
 import { Topics } from '@seller-bridge/contracts';
-import { BACKBONE_LOGGER, CLOCK, OutboxWriter, withCorrelation, type Clock } from '@seller-bridge/service-kit';
+import {
+  BACKBONE_LOGGER,
+  CLOCK,
+  OutboxWriter,
+  withCorrelation,
+  type Clock,
+} from '@seller-bridge/service-kit';
 import { DemoConfig } from '../demo.config';
 import { DemoOrder } from './demo-order.entity';
 import { simulatedOrder } from './simulated-order.factory';

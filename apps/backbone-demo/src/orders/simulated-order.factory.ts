@@ -2,7 +2,11 @@ import { randomInt } from 'node:crypto';
 import { money, type OrderReceived } from '@seller-bridge/contracts';
 
 const SKUS = ['TENT-2P-GRN', 'BOOT-HIKE-42', 'STOVE-GAS-1', 'LAMP-HEAD-300', 'BAG-SLEEP-M', 'MAT-FOAM-XL'];
-const CURRENCY: Record<string, string> = { 'decathlon-fr': 'EUR', 'carrefour-es': 'EUR', 'bestbuy-ca': 'CAD' };
+const CURRENCY: Record<string, string> = {
+  'decathlon-fr': 'EUR',
+  'carrefour-es': 'EUR',
+  'bestbuy-ca': 'CAD',
+};
 
 /**
  * A plausible Mirakl order as order-gateway will publish it: several lines with taxes and commissions, the

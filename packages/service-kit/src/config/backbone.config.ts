@@ -1,8 +1,13 @@
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ArrayNotEmpty, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 const csv = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : value;
 
 /**
  * Configuration every service has. A service's own config class extends this one and adds its variables.
@@ -11,7 +16,9 @@ const csv = ({ value }: { value: unknown }) =>
 export class BackboneConfig {
   /** Service name: consumer group prefix, Kafka client id, log and metric label. */
   @IsString()
-  @Matches(/^[a-z][a-z0-9-]{1,40}$/, { message: 'SERVICE_NAME must be a lower-case name such as order-gateway' })
+  @Matches(/^[a-z][a-z0-9-]{1,40}$/, {
+    message: 'SERVICE_NAME must be a lower-case name such as order-gateway',
+  })
   SERVICE_NAME: string;
 
   @Type(() => Number)
@@ -26,6 +33,7 @@ export class BackboneConfig {
   DATABASE_URL: string;
 
   @Transform(csv)
+  @ArrayNotEmpty({ message: 'KAFKA_BROKERS must name at least one broker (host:port[,host:port])' })
   @IsString({ each: true })
   @Matches(/^[^:\s]+:\d+$/, { each: true, message: 'KAFKA_BROKERS must be host:port[,host:port]' })
   KAFKA_BROKERS: string[] = ['127.0.0.1:9092'];
@@ -65,18 +73,31 @@ export class BackboneConfig {
   @IsInt()
   @Min(1)
   @Max(100)
-  CONSUMER_MAX_ATTEMPTS: number = 5;
+  CONSUMER_MAX_ATTEMPTS: number = 8;
 
-  /** First retry delay; doubles each attempt with full jitter, capped by CONSUMER_RETRY_MAX_MS. */
+  /**
+   * First retry delay; doubles each attempt with equal jitter (half to all of it), capped by
+   * CONSUMER_RETRY_MAX_MS. Defaults: 8 attempts over about 30–60 s, so a short outage is ridden out.
+   */
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  CONSUMER_RETRY_BASE_MS: number = 200;
+  CONSUMER_RETRY_BASE_MS: number = 500;
 
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  CONSUMER_RETRY_MAX_MS: number = 10000;
+  CONSUMER_RETRY_MAX_MS: number = 30000;
+
+  /**
+   * Messages of one partition handled in one transaction when they arrive together (one inbox insert, one
+   * commit). A failing handler rolls its chunk back and the chunk is handled one message at a time.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  CONSUMER_MAX_MESSAGES_PER_TRANSACTION: number = 100;
 
   /** Partitions of one topic handled at once by one replica. */
   @Type(() => Number)

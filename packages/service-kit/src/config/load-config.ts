@@ -25,7 +25,10 @@ function problemsOf(errors: ValidationError[]): { variable: string; problem: str
  * variable to fix. Values are converted with `@Type(() => Number)` and the like on the class.
  * This and the `*.config.ts` classes are the only places that read `process.env`.
  */
-export function loadConfig<T extends object>(schema: ClassConstructor<T>, env: NodeJS.ProcessEnv = process.env): T {
+export function loadConfig<T extends object>(
+  schema: ClassConstructor<T>,
+  env: NodeJS.ProcessEnv = process.env,
+): T {
   // Empty strings are "not set": `FOO= node main.js` must not pass `@IsOptional()` with an empty value.
   const plain = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const config = plainToInstance(schema, plain, { exposeDefaultValues: true });

@@ -1,7 +1,12 @@
-import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { decodeEvent, type EventEnvelope, type TopicDefinition } from '@seller-bridge/contracts';
+import {
+  decodeEvent,
+  type DecodeResult,
+  type EventEnvelope,
+  type TopicDefinition,
+} from '@seller-bridge/contracts';
 import type { Clock } from '../clock/clock';
 import { classifyError } from '../errors/backbone-errors';
 import { withCorrelation } from '../logging/correlation';
@@ -28,6 +33,14 @@ export interface TopicConsumerOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   partitionsConsumedConcurrently: number;
+  /**
+   * Most messages of one partition handled in one transaction (default 100). The inbox rows and the handlers'
+   * effects of a chunk commit together; if any handler of the chunk fails, the chunk is rolled back and its
+   * messages are handled one transaction each, with the retry and dead-letter rules below. 1 = always one each.
+   */
+  maxMessagesPerTransaction?: number;
+  /** Called after a message was settled (its transaction committed, or it was dead-lettered). */
+  onSettled?: (outcome: 'handled' | 'duplicate' | 'dead_lettered', event?: EventEnvelope<unknown>) => void;
 }
 
 export interface TopicConsumerDeps {
@@ -42,12 +55,35 @@ export interface TopicConsumerDeps {
 
 type Outcome = 'handled' | 'duplicate' | 'dead_lettered';
 
+const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
+
+/** One message and the calls of the batch it came in that handling it needs. */
+type MessageRef = Pick<EachMessagePayload, 'topic' | 'partition' | 'message' | 'heartbeat'>;
+
+type Decoded<P extends object> = DecodeResult<P>;
+type ValidItem<P extends object> = { ref: MessageRef; decoded: Extract<DecodeResult<P>, { ok: true }> };
+
+/** A handler of a chunk failed: which message, and the error. */
+class ChunkHandlerFailed extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super('a handler of the chunk failed');
+  }
+}
+
 /**
  * Consumes one topic in its own consumer group (`<service>.<topic>`), so a slow or failing topic never stalls
  * another. For each message: decode and validate against the contract (invalid → dead-letter at once); then,
  * in one transaction, record the event id in the inbox and run the handler (a duplicate is skipped); transient
  * failures are retried with back-off up to `maxAttempts`, then dead-lettered with the original message, error
  * code and reason. The offset moves on only after the message was handled or dead-lettered.
+ *
+ * Messages come in batches per partition and are handled in order; up to `maxMessagesPerTransaction` of them
+ * share one transaction (one inbox insert, one commit), which is what lets one consumer keep up with thousands
+ * of events a second. A failure in a chunk falls back to one transaction per message, so the rules above hold
+ * per message whatever the batching.
  */
 export class TopicConsumer<P extends object> {
   readonly groupId: string;
@@ -76,7 +112,8 @@ export class TopicConsumer<P extends object> {
     await consumer.subscribe({ topic: this.topic.name, fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
-      eachMessage: (payload) => this.onMessage(payload),
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
     });
   }
 
@@ -86,33 +123,133 @@ export class TopicConsumer<P extends object> {
     this.consumer = undefined;
   }
 
-  private async onMessage(p: EachMessagePayload): Promise<void> {
-    const started = process.hrtime.bigint();
-    const topic = p.topic;
-    const decoded = decodeEvent(this.topic, p.message);
-    let outcome: Outcome;
-    if (!decoded.ok) {
-      await this.deadLetter(p, { code: decoded.error.code, reason: decoded.error.reason, attempts: 0 });
-      outcome = 'dead_lettered';
-    } else {
-      const event = decoded.event;
-      outcome = await withCorrelation(
-        { correlationId: event.correlationId, causationId: event.eventId, marketplace: event.marketplace },
-        () => this.handleWithRetries(p, event),
-      );
-      if (outcome === 'handled') {
-        const age = (this.deps.clock.now().getTime() - Date.parse(event.occurredAt)) / 1000;
-        this.deps.metrics.endToEndLatency.observe({ topic }, Math.max(0, age));
-      }
+  private async onBatch(b: EachBatchPayload): Promise<void> {
+    const { topic, partition } = b.batch;
+    const size = Math.max(1, this.options.maxMessagesPerTransaction ?? 100);
+    const all = b.batch.messages;
+    for (let i = 0; i < all.length; i += size) {
+      if (!b.isRunning() || b.isStale()) return;
+      const chunk = all.slice(i, i + size);
+      await this.settleChunk(chunk.map((message) => ({ topic, partition, message, heartbeat: b.heartbeat })));
+      b.resolveOffset(chunk[chunk.length - 1].offset);
+      await b.heartbeat();
+      await b.commitOffsetsIfNecessary();
     }
-    this.deps.metrics.consumed.inc({ topic, outcome });
-    this.deps.metrics.handlerDuration.observe({ topic, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
-  private async handleWithRetries(p: EachMessagePayload, event: EventEnvelope<P>): Promise<Outcome> {
+  /** Settles every message of the chunk (handled, duplicate or dead-lettered) before returning. */
+  private async settleChunk(refs: MessageRef[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    const items = refs.map((ref) => ({ ref, decoded: decodeEvent(this.topic, ref.message) }));
+    // Invalid messages go to the dead-letter topic at once; they never reach a handler.
+    for (const { ref, decoded } of items) {
+      if (!decoded.ok) {
+        await this.deadLetter(ref, { code: decoded.error.code, reason: decoded.error.reason, attempts: 0 });
+        this.settled(ref, decoded, 'dead_lettered', seconds(started));
+      }
+    }
+    const valid = items.filter((it): it is ValidItem<P> => it.decoded.ok);
+    if (valid.length === 0) return;
+    if (valid.length > 1) {
+      try {
+        const outcomes = await this.handleChunk(valid);
+        const share = seconds(started) / valid.length; // the chunk's time, shared by its messages
+        valid.forEach((it, i) => this.settled(it.ref, it.decoded, outcomes[i], share));
+        return;
+      } catch (error) {
+        await this.handleOneByOne(valid, error);
+        return;
+      }
+    }
+    await this.handleOneByOne(valid, undefined);
+  }
+
+  /** One transaction for the whole chunk: inbox rows, then each new event's handler, in offset order. */
+  private async handleChunk(valid: ValidItem<P>[]): Promise<Outcome[]> {
+    return this.deps.dataSource.transaction(async (manager) => {
+      const inserted: { event_id: string }[] = await manager.query(
+        `INSERT INTO backbone_inbox (consumer, event_id, topic)
+         SELECT $1, id, $3 FROM unnest($2::uuid[]) AS id
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [this.groupId, valid.map((v) => v.decoded.event.eventId), this.topic.name],
+      );
+      const fresh = new Set(inserted.map((r) => r.event_id));
+      const outcomes: Outcome[] = [];
+      for (const [index, { ref, decoded }] of valid.entries()) {
+        const event = decoded.event;
+        // A redelivered copy in the same chunk is a duplicate of the first: only the first runs.
+        if (!fresh.delete(event.eventId)) {
+          outcomes.push('duplicate');
+          continue;
+        }
+        try {
+          await withCorrelation(
+            {
+              correlationId: event.correlationId,
+              causationId: event.eventId,
+              marketplace: event.marketplace,
+            },
+            () =>
+              this.handler(event, {
+                manager,
+                attempt: 1,
+                topic: ref.topic,
+                partition: ref.partition,
+                offset: ref.message.offset,
+              }),
+          );
+        } catch (error) {
+          throw new ChunkHandlerFailed(index, error);
+        }
+        outcomes.push('handled');
+      }
+      return outcomes;
+    });
+  }
+
+  /**
+   * The chunk's transaction failed (or it held one message): each message in its own transaction. The message
+   * whose handler failed in the chunk has used its first attempt already.
+   */
+  private async handleOneByOne(valid: ValidItem<P>[], chunkError: unknown): Promise<void> {
+    const failed = chunkError instanceof ChunkHandlerFailed ? chunkError : undefined;
+    if (chunkError && !failed)
+      this.deps.logger.warn(
+        { err: chunkError, topic: this.topic.name },
+        'chunk transaction failed; handling its messages one by one',
+      );
+    for (const [index, { ref, decoded }] of valid.entries()) {
+      const started = process.hrtime.bigint();
+      const event = decoded.event;
+      const outcome = await withCorrelation(
+        { correlationId: event.correlationId, causationId: event.eventId, marketplace: event.marketplace },
+        () => this.handleWithRetries(ref, event, index === failed?.index ? failed.cause : undefined),
+      );
+      this.settled(ref, decoded, outcome, seconds(started));
+    }
+  }
+
+  private settled(ref: MessageRef, decoded: Decoded<P>, outcome: Outcome, durationSeconds: number): void {
+    const topic = ref.topic;
+    if (outcome === 'handled' && decoded.ok) {
+      const age = (this.deps.clock.now().getTime() - Date.parse(decoded.event.occurredAt)) / 1000;
+      this.deps.metrics.endToEndLatency.observe({ topic }, Math.max(0, age));
+    }
+    this.options.onSettled?.(outcome, decoded.ok ? decoded.event : undefined);
+    this.deps.metrics.consumed.inc({ topic, outcome });
+    this.deps.metrics.handlerDuration.observe({ topic, outcome }, durationSeconds);
+  }
+
+  /** `firstFailure`: the error of an attempt already made (in a chunk); this call goes on from attempt 2. */
+  private async handleWithRetries(
+    p: MessageRef,
+    event: EventEnvelope<P>,
+    firstFailure?: unknown,
+  ): Promise<Outcome> {
     const log = this.deps.logger;
     for (let attempt = 1; ; attempt++) {
       try {
+        if (attempt === 1 && firstFailure !== undefined) throw firstFailure;
         return await this.deps.dataSource.transaction(async (manager) => {
           const inserted: unknown[] = await manager.query(
             `INSERT INTO backbone_inbox (consumer, event_id, topic) VALUES ($1, $2, $3)
@@ -120,7 +257,13 @@ export class TopicConsumer<P extends object> {
             [this.groupId, event.eventId, p.topic],
           );
           if (inserted.length === 0) return 'duplicate' as const;
-          await this.handler(event, { manager, attempt, topic: p.topic, partition: p.partition, offset: p.message.offset });
+          await this.handler(event, {
+            manager,
+            attempt,
+            topic: p.topic,
+            partition: p.partition,
+            offset: p.message.offset,
+          });
           return 'handled' as const;
         });
       } catch (error) {
@@ -136,7 +279,10 @@ export class TopicConsumer<P extends object> {
         }
         this.deps.metrics.retries.inc({ topic: p.topic, code: d.code });
         const delay = retryDelayMs(attempt, this.options.retryBaseMs, this.options.retryMaxMs);
-        log.warn({ code: d.code, reason: d.reason, eventId: event.eventId, attempt, retryInMs: delay }, 'handler failed transiently; retrying');
+        log.warn(
+          { code: d.code, reason: d.reason, eventId: event.eventId, attempt, retryInMs: delay },
+          'handler failed transiently; retrying',
+        );
         await this.pauseWithHeartbeats(delay, p.heartbeat);
       }
     }
@@ -151,7 +297,7 @@ export class TopicConsumer<P extends object> {
   }
 
   /** Must succeed before the offset moves on: if Kafka refuses it, the error propagates and the message is retried. */
-  private async deadLetter(p: EachMessagePayload, why: DeadLetterReason): Promise<void> {
+  private async deadLetter(p: MessageRef, why: DeadLetterReason): Promise<void> {
     const dl = deadLetterMessage(
       { topic: p.topic, partition: p.partition, message: p.message, groupId: this.groupId },
       why,
@@ -160,7 +306,14 @@ export class TopicConsumer<P extends object> {
     await this.deps.producer.send({ topic: dl.topic, acks: -1, messages: [dl.message] });
     this.deps.metrics.deadLettered.inc({ topic: p.topic, code: why.code });
     this.deps.logger.warn(
-      { topic: p.topic, partition: p.partition, offset: p.message.offset, code: why.code, reason: why.reason, attempts: why.attempts },
+      {
+        topic: p.topic,
+        partition: p.partition,
+        offset: p.message.offset,
+        code: why.code,
+        reason: why.reason,
+        attempts: why.attempts,
+      },
       'message dead-lettered',
     );
   }

@@ -4,12 +4,16 @@ import { BackboneTables1764100000000 } from './migrations/1764100000000-backbone
 /** The backbone's own migrations; every service lists them before its own. */
 export const BACKBONE_MIGRATIONS = [BackboneTables1764100000000];
 
+/** A class (entity or migration), as TypeORM takes them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ClassRef = new (...args: any[]) => unknown;
+
 export interface ServiceDataSourceOptions {
   url: string;
   /** The service's entities. */
-  entities?: MixedList<Function | string | EntitySchema>;
+  entities?: MixedList<ClassRef | string | EntitySchema>;
   /** The service's migrations, after the backbone's. */
-  migrations?: Function[];
+  migrations?: ClassRef[];
   poolSize?: number;
   applicationName?: string;
 }

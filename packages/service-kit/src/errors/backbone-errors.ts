@@ -28,8 +28,26 @@ export class PermanentError extends CodedError {
 export type ErrorDisposition = { action: 'retry' | 'dead-letter'; code: string; reason: string };
 
 /** PostgreSQL SQLSTATEs that mean "try again": serialization failure, deadlock, lock timeout, connection loss. */
-const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006']);
-const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
+const TRANSIENT_SQLSTATES = new Set([
+  '40001',
+  '40P01',
+  '55P03',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08003',
+  '08006',
+]);
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
 
 /**
  * The one mapping from an error to what a consumer does with it. Unknown errors are retried (they may be a
@@ -37,11 +55,17 @@ const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT',
  */
 export function classifyError(error: unknown): ErrorDisposition {
   if (error instanceof CodedError) {
-    return { action: error.kind === 'transient' ? 'retry' : 'dead-letter', code: error.code, reason: error.message };
+    return {
+      action: error.kind === 'transient' ? 'retry' : 'dead-letter',
+      code: error.code,
+      reason: error.message,
+    };
   }
   const e = error as { code?: unknown; message?: unknown; driverError?: { code?: unknown } };
   const message = typeof e?.message === 'string' ? e.message : String(error);
-  const sqlState = typeof e?.code === 'string' ? e.code : typeof e?.driverError?.code === 'string' ? e.driverError.code : '';
+  // TypeORM wraps the driver's error: its SQLSTATE (or Node's socket code) is the one to trust.
+  const sqlState =
+    typeof e?.driverError?.code === 'string' ? e.driverError.code : typeof e?.code === 'string' ? e.code : '';
   if (TRANSIENT_SQLSTATES.has(sqlState)) return { action: 'retry', code: `PG_${sqlState}`, reason: message };
   if (TRANSIENT_NODE_CODES.has(sqlState)) return { action: 'retry', code: sqlState, reason: message };
   if (/^(22|23)/.test(sqlState)) return { action: 'dead-letter', code: `PG_${sqlState}`, reason: message };

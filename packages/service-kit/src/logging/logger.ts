@@ -17,16 +17,17 @@ export const REDACT_PATHS = [
   'req.headers["x-api-key"]',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
-  '*.email',
-  '*.phone',
-  '*.street1',
-  '*.street2',
-  '*.firstName',
-  '*.lastName',
-  'customer.shippingAddress',
-  'customer.billingAddress',
-  '*.customer.shippingAddress',
-  '*.customer.billingAddress',
+  // Personal data at the top level and up to two levels down (pino's wildcards match one level each).
+  ...[
+    'email',
+    'phone',
+    'street1',
+    'street2',
+    'firstName',
+    'lastName',
+    'shippingAddress',
+    'billingAddress',
+  ].flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
   'DATABASE_URL',
   '*.DATABASE_URL',
 ];
@@ -36,6 +37,9 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    for (const key of [...u.searchParams.keys()]) {
+      if (/pass|secret|token|key/i.test(key)) u.searchParams.set(key, '***');
+    }
     return u.toString();
   } catch {
     return '<unparseable url>';
@@ -52,7 +56,9 @@ export function createLogger(service: string, level: string, destination?: pino.
     formatters: { level: (label) => ({ level: label }) },
     mixin: () => {
       const c = currentCorrelation();
-      return c ? { correlationId: c.correlationId, ...(c.causationId ? { causationId: c.causationId } : {}) } : {};
+      return c
+        ? { correlationId: c.correlationId, ...(c.causationId ? { causationId: c.causationId } : {}) }
+        : {};
     },
   };
   return destination ? pino(options, destination) : pino(options);

@@ -27,12 +27,16 @@ export class MetricsController {
   @Header('Cache-Control', 'no-store')
   async scrape(@Res() res: TextResponse): Promise<void> {
     const within = (p: Promise<void>) =>
-      Promise.race([p, new Promise<void>((_, rej) => setTimeout(() => rej(new Error('timed out after 2 s')), 2000))]);
+      Promise.race([
+        p,
+        new Promise<void>((_, rej) => setTimeout(() => rej(new Error('timed out after 2 s')), 2000)),
+      ]);
     const results = await Promise.allSettled([
       within(this.relay.refreshBacklog()),
       within(refreshConsumerLag(this.admin, this.metrics, this.host.groups())),
     ]);
-    for (const r of results) if (r.status === 'rejected') this.logger.warn({ err: r.reason }, 'metric refresh failed');
+    for (const r of results)
+      if (r.status === 'rejected') this.logger.warn({ err: r.reason }, 'metric refresh failed');
     res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }
 }

@@ -21,7 +21,14 @@ import { OutboxRelay } from '../outbox/outbox.relay';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import type { BackboneModuleOptions } from './backbone-module.options';
 import { ConsumersHost } from './consumers.host';
-import { BACKBONE_CONFIG, BACKBONE_LOGGER, BACKBONE_OPTIONS, KAFKA, KAFKA_ADMIN, KAFKA_PRODUCER } from './tokens';
+import {
+  BACKBONE_CONFIG,
+  BACKBONE_LOGGER,
+  BACKBONE_OPTIONS,
+  KAFKA,
+  KAFKA_ADMIN,
+  KAFKA_PRODUCER,
+} from './tokens';
 
 /**
  * Everything a service needs from the backbone, in one import:
@@ -67,10 +74,19 @@ export class BackboneModule implements NestModule {
         { provide: BACKBONE_LOGGER, useValue: logger },
         { provide: CLOCK, useClass: SystemClock },
         { provide: Registry, useFactory: () => new Registry() },
-        { provide: BackboneMetrics, inject: [Registry], useFactory: (r: Registry) => new BackboneMetrics(r, config.SERVICE_NAME) },
+        {
+          provide: BackboneMetrics,
+          inject: [Registry],
+          useFactory: (r: Registry) => new BackboneMetrics(r, config.SERVICE_NAME),
+        },
         {
           provide: KAFKA,
-          useFactory: () => createKafka({ clientId: config.KAFKA_CLIENT_ID ?? config.SERVICE_NAME, brokers: config.KAFKA_BROKERS, logger }),
+          useFactory: () =>
+            createKafka({
+              clientId: config.KAFKA_CLIENT_ID ?? config.SERVICE_NAME,
+              brokers: config.KAFKA_BROKERS,
+              logger,
+            }),
         },
         { provide: KAFKA_PRODUCER, inject: [KAFKA], useFactory: (k: Kafka) => createProducer(k) },
         { provide: KAFKA_ADMIN, inject: [KAFKA], useFactory: (k: Kafka) => k.admin() },
@@ -88,7 +104,18 @@ export class BackboneModule implements NestModule {
         },
         ConsumersHost,
       ],
-      exports: [BACKBONE_CONFIG, options.config, BACKBONE_LOGGER, CLOCK, BackboneMetrics, OutboxWriter, OutboxRelay, KAFKA, KAFKA_PRODUCER, KAFKA_ADMIN],
+      exports: [
+        BACKBONE_CONFIG,
+        options.config,
+        BACKBONE_LOGGER,
+        CLOCK,
+        BackboneMetrics,
+        OutboxWriter,
+        OutboxRelay,
+        KAFKA,
+        KAFKA_PRODUCER,
+        KAFKA_ADMIN,
+      ],
     };
   }
 

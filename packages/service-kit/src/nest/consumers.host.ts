@@ -1,4 +1,9 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -12,7 +17,14 @@ import { ensureTopics } from '../kafka/kafka.factory';
 import { BackboneMetrics } from '../metrics/backbone-metrics';
 import { OutboxRelay } from '../outbox/outbox.relay';
 import type { BackboneModuleOptions } from './backbone-module.options';
-import { BACKBONE_CONFIG, BACKBONE_LOGGER, BACKBONE_OPTIONS, KAFKA, KAFKA_ADMIN, KAFKA_PRODUCER } from './tokens';
+import {
+  BACKBONE_CONFIG,
+  BACKBONE_LOGGER,
+  BACKBONE_OPTIONS,
+  KAFKA,
+  KAFKA_ADMIN,
+  KAFKA_PRODUCER,
+} from './tokens';
 
 /**
  * Starts the service's Kafka side once the application is up: creates missing topics, starts the outbox relay,
@@ -58,7 +70,14 @@ export class ConsumersHost implements OnApplicationBootstrap, BeforeApplicationS
     );
     if (created.length > 0) this.logger.info({ topics: created }, 'created missing topics');
     if (this.options.runRelay !== false) await this.relay.start();
-    const deps = { kafka: this.kafka, producer: this.producer, dataSource: this.dataSource, metrics: this.metrics, logger: this.logger, clock: this.clock };
+    const deps = {
+      kafka: this.kafka,
+      producer: this.producer,
+      dataSource: this.dataSource,
+      metrics: this.metrics,
+      logger: this.logger,
+      clock: this.clock,
+    };
     this.consumers = handlers.map(
       ({ topic, handler }) =>
         new TopicConsumer(deps, topic, handler, {
@@ -67,6 +86,7 @@ export class ConsumersHost implements OnApplicationBootstrap, BeforeApplicationS
           retryBaseMs: this.config.CONSUMER_RETRY_BASE_MS,
           retryMaxMs: this.config.CONSUMER_RETRY_MAX_MS,
           partitionsConsumedConcurrently: this.config.CONSUMER_PARTITIONS_CONCURRENTLY,
+          maxMessagesPerTransaction: this.config.CONSUMER_MAX_MESSAGES_PER_TRANSACTION,
         }),
     );
     await Promise.all(this.consumers.map((c) => c.start()));
@@ -96,7 +116,8 @@ export class ConsumersHost implements OnApplicationBootstrap, BeforeApplicationS
         if (!topic) continue;
         const where = `${proto.constructor.name}.${method}`;
         const other = found.find((f) => f.topic.name === topic.name);
-        if (other) throw new Error(`${topic.name} has two handlers: ${other.where} and ${where}; one per service`);
+        if (other)
+          throw new Error(`${topic.name} has two handlers: ${other.where} and ${where}; one per service`);
         found.push({ topic, handler: (event, ctx) => fn.call(instance, event, ctx), where });
       }
     }

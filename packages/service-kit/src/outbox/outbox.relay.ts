@@ -43,6 +43,7 @@ export class OutboxRelay {
   /** A NOTIFY arrived since the last cycle started: do not sleep. */
   private notified = false;
   private listener?: Client;
+  private relistenTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -63,8 +64,10 @@ export class OutboxRelay {
     this.running = false;
     this.wake?.();
     await this.loop;
-    await this.listener?.end().catch(() => undefined);
+    clearTimeout(this.relistenTimer);
+    const listener = this.listener;
     this.listener = undefined;
+    await listener?.end().catch(() => undefined);
   }
 
   /** Publishes one batch; returns how many rows went out. Exposed for tests and benchmarks. */
@@ -137,7 +140,10 @@ export class OutboxRelay {
       } catch (error) {
         failures++;
         const delay = Math.min(30_000, 200 * 2 ** Math.min(failures, 8));
-        this.logger.error({ err: error, failures, retryInMs: delay }, 'outbox relay cycle failed; rows stay pending');
+        this.logger.error(
+          { err: error, failures, retryInMs: delay },
+          'outbox relay cycle failed; rows stay pending',
+        );
         await this.sleep(delay);
       }
     }
@@ -154,19 +160,43 @@ export class OutboxRelay {
     });
   }
 
+  /**
+   * LISTEN on a dedicated connection so a commit wakes the relay at once. If that connection drops, the relay
+   * keeps polling every `pollMs` and listens again after a pause.
+   */
   private async listen(): Promise<void> {
+    const client = new Client({
+      connectionString: this.options.databaseUrl,
+      application_name: 'outbox-relay-listen',
+    });
+    let lost = false;
+    const relisten = (err?: unknown) => {
+      if (lost) return;
+      lost = true;
+      if (this.listener === client) this.listener = undefined;
+      client.end().catch(() => undefined);
+      if (!this.running) return;
+      this.logger.warn({ err }, 'outbox LISTEN connection lost; polling, and listening again in 5 s');
+      this.relistenTimer = setTimeout(() => void this.listen(), 5_000);
+      this.relistenTimer.unref();
+    };
+    client.on('error', relisten);
+    client.on('end', () => relisten());
+    client.on('notification', () => {
+      this.notified = true;
+      this.wake?.();
+    });
     try {
-      const client = new Client({ connectionString: this.options.databaseUrl, application_name: 'outbox-relay-listen' });
-      client.on('error', (err) => this.logger.warn({ err }, 'outbox LISTEN connection lost; relying on polling'));
-      client.on('notification', () => {
-        this.notified = true;
-        this.wake?.();
-      });
       await client.connect();
       await client.query('LISTEN backbone_outbox');
+      if (!this.running) {
+        lost = true;
+        await client.end().catch(() => undefined);
+        return;
+      }
       this.listener = client;
     } catch (err) {
-      this.logger.warn({ err }, 'outbox LISTEN unavailable; relying on polling');
+      relisten(err);
     }
   }
 }

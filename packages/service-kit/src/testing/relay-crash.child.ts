@@ -15,18 +15,28 @@ async function main(): Promise<void> {
   const url = process.env.DATABASE_URL!;
   const ds = createServiceDataSource({ url });
   await ds.initialize();
-  const kafka = new Kafka({ clientId: 'relay-crash', brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'relay-crash',
+    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const producer = createProducer(kafka);
   await producer.connect();
-  const relay = new OutboxRelay(ds, producer, new BackboneMetrics(new Registry(), 'crash'), pino({ level: 'silent' }), {
-    batchSize: 1000,
-    pollMs: 50,
-    databaseUrl: url,
-    afterPublish: () => {
-      process.kill(process.pid, 'SIGKILL');
-      return new Promise(() => undefined);
+  const relay = new OutboxRelay(
+    ds,
+    producer,
+    new BackboneMetrics(new Registry(), 'crash'),
+    pino({ level: 'silent' }),
+    {
+      batchSize: 1000,
+      pollMs: 50,
+      databaseUrl: url,
+      afterPublish: () => {
+        process.kill(process.pid, 'SIGKILL');
+        return new Promise(() => undefined);
+      },
     },
-  });
+  );
   await relay.publishBatch();
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { createServiceDataSource, runMigrations } from '../database/data-source';
+import { createServiceDataSource, runMigrations, type ClassRef } from '../database/data-source';
 
 /** Server URL tests create their databases on (a real PostgreSQL; never a mock). */
 export function testServerUrl(): string {
@@ -16,7 +16,11 @@ export interface TestDatabase {
 }
 
 /** Creates a fresh, migrated database for one test file; `drop()` removes it. */
-export async function createTestDatabase(label: string, migrations: Function[] = [], entities: Function[] = []): Promise<TestDatabase> {
+export async function createTestDatabase(
+  label: string,
+  migrations: ClassRef[] = [],
+  entities: ClassRef[] = [],
+): Promise<TestDatabase> {
   const name = `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: testServerUrl() });
   await admin.connect();

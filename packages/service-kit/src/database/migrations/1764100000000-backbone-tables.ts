@@ -32,9 +32,13 @@ export class BackboneTables1764100000000 implements MigrationInterface {
         published_at timestamptz
       )`);
     await q.query(`CREATE SEQUENCE backbone_outbox_commit_seq`);
-    await q.query(`CREATE INDEX backbone_outbox_pending ON backbone_outbox (lane, seq) WHERE published_at IS NULL`);
+    await q.query(
+      `CREATE INDEX backbone_outbox_pending ON backbone_outbox (lane, seq) WHERE published_at IS NULL`,
+    );
     await q.query(`CREATE INDEX backbone_outbox_unordered ON backbone_outbox (tx) WHERE seq IS NULL`);
-    await q.query(`CREATE INDEX backbone_outbox_published ON backbone_outbox (published_at) WHERE published_at IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX backbone_outbox_published ON backbone_outbox (published_at) WHERE published_at IS NOT NULL`,
+    );
     await q.query(`CREATE TABLE backbone_outbox_lane (lane smallint PRIMARY KEY)`);
     await q.query(`INSERT INTO backbone_outbox_lane (lane) SELECT generate_series(0, 15)`);
     await q.query(`

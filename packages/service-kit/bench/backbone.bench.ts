@@ -1,0 +1,419 @@
+/**
+ * Benchmark `backbone`: events/s and latency from outbox commit to consumer commit (outbox → relay → Kafka →
+ * consumer with inbox → commit), with the same machine's raw ceilings measured in the same run: Kafka's own
+ * producer throughput (ProducerPerformance, acks=all) and kafkajs' raw producer throughput, and PostgreSQL's
+ * commit rate (pgbench, one-row insert transactions). Prints the figures and appends them to
+ * docs/benchmarks.md.
+ *
+ * Runs each offered rate for BENCH_SECONDS, then once more with the consumer held back to show what each
+ * half (writers + relay, consumer) does alone. Needs Kafka and PostgreSQL up (`bash infra/up.sh`).
+ *
+ *   pnpm bench:backbone        (defaults: 5,000, 3,000 and 1,500 events/s, 30 s each, 5 events per transaction,
+ *                               16 writers, 6 partitions; about 5 minutes)
+ *   BENCH_RATES=8000 BENCH_SECONDS=20 BENCH_EVENTS_PER_TX=1 BENCH_WRITERS=32 pnpm bench:backbone
+ */
+import 'reflect-metadata';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { SystemClock } from '../src/clock/clock';
+import { TopicConsumer } from '../src/consumer/topic-consumer';
+import { createServiceDataSource } from '../src/database/data-source';
+import { createProducer } from '../src/kafka/kafka.factory';
+import { BackboneMetrics } from '../src/metrics/backbone-metrics';
+import { OutboxRelay } from '../src/outbox/outbox.relay';
+import { OutboxWriter } from '../src/outbox/outbox.writer';
+import {
+  createTestDatabase,
+  createTopics,
+  testKafka,
+  testLogger,
+  uniqueTestTopic,
+  type TestEvent,
+} from '../src/testing';
+
+const ROOT = join(__dirname, '../../../..');
+const env = (k: string, d: number) => Number(process.env[k] ?? d);
+/** Offered rates, events/s: the target first, then lower rates to find where latency holds. */
+const RATES = (process.env.BENCH_RATES ?? '5000,3000,1500').split(',').map(Number);
+const TARGET_RATE = 5000;
+const SECONDS = env('BENCH_SECONDS', 30);
+const PER_TX = env('BENCH_EVENTS_PER_TX', 5);
+const WRITERS = env('BENCH_WRITERS', 16);
+const PARTITIONS = env('BENCH_PARTITIONS', 6);
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+async function kafkaProducerPerformance(): Promise<string> {
+  const lib = join(ROOT, 'infra/kafka/lib');
+  const tools = join(ROOT, 'infra/kafka/tools-lib');
+  if (!existsSync(join(tools, 'kafka-tools-3.9.2.jar'))) {
+    execFileSync(
+      'mvn',
+      [
+        '-q',
+        '-B',
+        'dependency:copy',
+        '-Dartifact=org.apache.kafka:kafka-tools:3.9.2',
+        `-DoutputDirectory=${tools}`,
+      ],
+      {
+        cwd: join(ROOT, 'infra/kafka'),
+        stdio: 'inherit',
+      },
+    );
+  }
+  const topic = `bench-raw-${Date.now()}`;
+  await createTopics(testKafka('bench-raw'), [topic], PARTITIONS); // the broker does not auto-create topics
+  const r = spawnSync(
+    'java',
+    [
+      '-Xmx512m',
+      '-cp',
+      `${lib}/*:${tools}/*`,
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic',
+      topic,
+      '--num-records',
+      '500000',
+      '--record-size',
+      '400',
+      '--throughput',
+      '-1',
+      '--producer-props',
+      'bootstrap.servers=127.0.0.1:9092',
+      'acks=all',
+      'linger.ms=5',
+    ],
+    { encoding: 'utf8', timeout: 180_000 },
+  );
+  const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  const m = last.match(/([\d.]+) records\/sec .*?([\d.]+) ms avg latency/);
+  return m
+    ? `${fmt(Number(m[1]))} records/s (400 B, acks=all, avg latency ${m[2]} ms)`
+    : `not measured (${(r.stderr ?? '').slice(0, 200)})`;
+}
+
+async function kafkajsRawThroughput(): Promise<number> {
+  const kafka = testKafka('bench-raw');
+  const topic = `bench-kafkajs-${Date.now()}`;
+  await createTopics(kafka, [topic], PARTITIONS);
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const value = 'x'.repeat(400);
+  const total = 100_000;
+  const t0 = performance.now();
+  for (let sent = 0; sent < total; sent += 500) {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: 500 }, (_, i) => ({ key: `k${(sent + i) % 1000}`, value })),
+    });
+  }
+  const rate = total / ((performance.now() - t0) / 1000);
+  await producer.disconnect();
+  return rate;
+}
+
+function pgbenchCommitRate(): string {
+  const bin = ['/usr/lib/postgresql']
+    .flatMap((d) => (existsSync(d) ? readdirSync(d).map((v) => join(d, v, 'bin/pgbench')) : []))
+    .find(existsSync);
+  if (!bin) return 'not measured (pgbench not found)';
+  const db = `bench_pgbench`;
+  spawnSync('psql', [
+    '-h',
+    '127.0.0.1',
+    '-U',
+    'postgres',
+    '-d',
+    'postgres',
+    '-qc',
+    `DROP DATABASE IF EXISTS ${db}`,
+  ]);
+  spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-qc', `CREATE DATABASE ${db}`]);
+  spawnSync('psql', [
+    '-h',
+    '127.0.0.1',
+    '-U',
+    'postgres',
+    '-d',
+    db,
+    '-qc',
+    'CREATE TABLE t (id bigserial primary key, v text)',
+  ]);
+  const script = '/tmp/bench-commit.sql';
+  writeFileSync(script, "INSERT INTO t (v) VALUES ('x');\n");
+  const r = spawnSync(
+    bin,
+    ['-h', '127.0.0.1', '-U', 'postgres', '-n', '-f', script, '-c', '8', '-j', '2', '-T', '10', db],
+    { encoding: 'utf8' },
+  );
+  spawnSync('psql', [
+    '-h',
+    '127.0.0.1',
+    '-U',
+    'postgres',
+    '-d',
+    'postgres',
+    '-qc',
+    `DROP DATABASE IF EXISTS ${db}`,
+  ]);
+  const m = (r.stdout ?? '').match(/tps = ([\d.]+)/);
+  return m
+    ? `${fmt(Number(m[1]))} commits/s (pgbench, 8 clients, one-row insert per transaction)`
+    : 'not measured';
+}
+
+/** CPU seconds used so far by this process, PostgreSQL's processes and Kafka's JVM (from /proc; Linux only). */
+function cpuSeconds(): { node: number; postgres: number; kafka: number } {
+  const out = { node: 0, postgres: 0, kafka: 0 };
+  const tick = 100; // USER_HZ
+  for (const pid of existsSync('/proc') ? readdirSync('/proc').filter((d) => /^\d+$/.test(d)) : []) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const used = (Number(f[11]) + Number(f[12])) / tick; // utime + stime
+      if (Number(pid) === process.pid) out.node += used;
+      else if (comm === 'postgres') out.postgres += used;
+      else if (comm === 'java') out.kafka += used;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
+interface PipelineResult {
+  cpu: string;
+  produced: number;
+  consumed: number;
+  seconds: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  max: number;
+  backlogMax: number;
+  offered: number;
+  /** Decomposition run only: each half alone. */
+  alone?: { writersAndRelay: number; consumer: number };
+}
+
+/**
+ * One run at `rate` events/s for SECONDS. With `decompose`, the consumer starts only after the writers and
+ * the relay are done, so each half's own throughput shows (latency figures are then meaningless).
+ */
+async function pipeline(RATE: number, decompose = false): Promise<PipelineResult> {
+  const db = await createTestDatabase('bench', [], []);
+  // The writers stand for the application's own request load: a pool of their own, as separate service
+  // instances would have, so they do not starve the relay and consumer of connections.
+  const appDb = createServiceDataSource({ url: db.url, poolSize: WRITERS });
+  await appDb.initialize();
+  await db.dataSource.query(`CREATE TABLE effects (event_id uuid PRIMARY KEY, k text NOT NULL)`);
+  const kafka = testKafka('bench');
+  const topic = uniqueTestTopic('bench');
+  await createTopics(kafka, [topic.name], PARTITIONS);
+  await createTopics(kafka, [`${topic.name}.dlq`], 1);
+  const metrics = new BackboneMetrics(new Registry(), 'bench');
+  const logger = testLogger();
+  const clock = new SystemClock();
+  const writer = new OutboxWriter(clock);
+  const relayProducer = createProducer(kafka);
+  await relayProducer.connect();
+  const relay = new OutboxRelay(db.dataSource, relayProducer, metrics, logger, {
+    batchSize: 1000,
+    pollMs: 20,
+    databaseUrl: db.url,
+  });
+  const committedAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let consumed = 0;
+  let lastConsumedAt = 0;
+  const dlqProducer = createProducer(kafka);
+  await dlqProducer.connect();
+  const consumer = new TopicConsumer<TestEvent>(
+    { kafka, producer: dlqProducer, dataSource: db.dataSource, metrics, logger, clock },
+    topic,
+    async (event, ctx) => {
+      await ctx.manager.query(`INSERT INTO effects (event_id, k) VALUES ($1, $2)`, [
+        event.eventId,
+        event.payload.key,
+      ]);
+    },
+    {
+      service: 'bench',
+      maxAttempts: 3,
+      retryBaseMs: 50,
+      retryMaxMs: 500,
+      partitionsConsumedConcurrently: PARTITIONS,
+      onSettled: (outcome, event) => {
+        if (outcome !== 'handled' || !event) return;
+        const t = performance.now();
+        const c = committedAt.get(event.eventId);
+        if (c !== undefined) latencies.push(t - c);
+        consumed++;
+        lastConsumedAt = t;
+      },
+    },
+  );
+  const preload = decompose;
+  let alone: PipelineResult['alone'];
+  if (!preload) await consumer.start();
+  await relay.start();
+  await new Promise((r) => setTimeout(r, 2000)); // let the group settle
+
+  const total = RATE * SECONDS;
+  const txTotal = Math.ceil(total / PER_TX);
+  const txInterval = 1000 / (RATE / PER_TX); // ms between transactions, over all writers
+  let nextTx = 0;
+  let produced = 0;
+  let backlogMax = 0;
+  const sampler = setInterval(async () => {
+    const [{ n }] = await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM backbone_outbox WHERE published_at IS NULL`,
+    );
+    backlogMax = Math.max(backlogMax, n);
+  }, 1000);
+  const cpu0 = cpuSeconds();
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: WRITERS }, async () => {
+      for (;;) {
+        const tx = nextTx++;
+        if (tx >= txTotal) return;
+        const due = t0 + tx * txInterval;
+        const wait = due - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        const ids = await appDb.transaction(async (m) =>
+          writer.emitMany(
+            m,
+            Array.from({ length: PER_TX }, (_, i) => ({
+              topic,
+              payload: { key: `order-${(tx * PER_TX + i) % 5000}`, seq: tx * PER_TX + i },
+            })),
+          ),
+        );
+        const at = performance.now();
+        for (const id of ids) committedAt.set(id, at);
+        produced += ids.length;
+      }
+    }),
+  );
+  const writeSeconds = (performance.now() - t0) / 1000;
+  if (preload) {
+    while (
+      (
+        await db.dataSource.query(`SELECT count(*)::int AS n FROM backbone_outbox WHERE published_at IS NULL`)
+      )[0].n > 0
+    )
+      await new Promise((r) => setTimeout(r, 100));
+    const writersAndRelay = produced / ((performance.now() - t0) / 1000);
+    const c0 = performance.now();
+    await consumer.start();
+    while (consumed < produced && performance.now() < c0 + 300_000)
+      await new Promise((r) => setTimeout(r, 50));
+    alone = { writersAndRelay, consumer: produced / ((performance.now() - c0) / 1000) };
+  }
+  const deadline = Date.now() + 120_000;
+  while (consumed < produced && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  clearInterval(sampler);
+  const seconds = (lastConsumedAt - t0) / 1000;
+  const cpu1 = cpuSeconds();
+  const share = (k: keyof typeof cpu0) => `${Math.round(((cpu1[k] - cpu0[k]) / seconds) * 100)}%`;
+  const cpu = `node (writers, relay, consumer) ${share('node')}, PostgreSQL ${share('postgres')}, Kafka ${share('kafka')} of one core`;
+  await consumer.stop();
+  await relay.stop();
+  await relayProducer.disconnect();
+  await dlqProducer.disconnect();
+  const [{ n: effects }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM effects`);
+  await appDb.destroy();
+  await db.drop();
+  if (effects !== produced)
+    throw new Error(`effects ${effects} != produced ${produced}: events lost or doubled`);
+  latencies.sort((a, b) => a - b);
+  return {
+    alone,
+    offered: produced / writeSeconds,
+    cpu,
+    produced,
+    consumed,
+    seconds,
+    rate: consumed / seconds,
+    p50: pct(latencies, 50),
+    p99: pct(latencies, 99),
+    max: latencies[latencies.length - 1],
+    backlogMax,
+  };
+}
+
+async function main(): Promise<void> {
+  const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  const pgVersion = execFileSync(
+    'psql',
+    ['-h', '127.0.0.1', '-U', 'postgres', '-Atc', 'show server_version'],
+    { encoding: 'utf8' },
+  )
+    .trim()
+    .split(' ')[0];
+  const machine = `${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Kafka 3.9.2 single-node KRaft, PostgreSQL ${pgVersion}`;
+  log(`backbone benchmark, ${date} UTC, ${machine}`);
+  log('ceilings of this machine, same run:');
+  const kafkaJava = await kafkaProducerPerformance();
+  log(`  Kafka ProducerPerformance: ${kafkaJava}`);
+  const kjs = await kafkajsRawThroughput();
+  log(`  kafkajs raw producer: ${fmt(kjs)} messages/s (400 B, acks=all, idempotent, batches of 500)`);
+  const pg = pgbenchCommitRate();
+  log(`  PostgreSQL: ${pg}`);
+  log(
+    `pipeline: outbox commit -> relay -> Kafka -> consumer (inbox + one effect row) commit; ${SECONDS} s per rate, ${PER_TX} events per transaction, ${WRITERS} writers, ${PARTITIONS} partitions`,
+  );
+  const rows: string[] = [];
+  let targetMet = false;
+  for (const rate of RATES) {
+    const r = await pipeline(rate);
+    const met = r.rate >= 0.98 * TARGET_RATE && r.p99 < 250;
+    if (rate >= TARGET_RATE) targetMet ||= met;
+    const line = `offered ${fmt(rate)}/s (writers managed ${fmt(r.offered)}/s): delivered ${fmt(r.consumed)} of ${fmt(r.produced)} (each effect once) at ${fmt(r.rate)}/s; commit → consumer commit p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, max ${r.max.toFixed(0)} ms; outbox backlog peak ${fmt(r.backlogMax)}; CPU ${r.cpu}`;
+    log(`  ${line}`);
+    rows.push(
+      `| ${fmt(rate)} | ${fmt(r.offered)} | ${fmt(r.rate)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.max.toFixed(0)} | ${fmt(r.backlogMax)} | ${r.cpu} |`,
+    );
+  }
+  const d = await pipeline(TARGET_RATE, true);
+  const decomposition = `writers + relay alone ${fmt(d.alone?.writersAndRelay ?? 0)} events/s (offered ${fmt(TARGET_RATE)}); consumer alone, draining the ${fmt(d.produced)} events they left, ${fmt(d.alone?.consumer ?? 0)} events/s`;
+  log(`  each half alone: ${decomposition}`);
+  log(`  target (>= 5,000 events/s sustained with p99 < 250 ms): ${targetMet ? 'met' : 'NOT met'}`);
+  const file = join(ROOT, 'docs/benchmarks.md');
+  if (!existsSync(file))
+    writeFileSync(
+      file,
+      '# Benchmarks\n\nEach run appends its figures; newest last. Machine and date are in each entry.\n',
+    );
+  const section = readFileSync(file, 'utf8').includes('## backbone')
+    ? ''
+    : '\n## backbone\n\nOutbox commit → relay → Kafka → consumer commit (inbox + one effect row), script `pnpm bench:backbone` (packages/service-kit/bench/backbone.bench.ts).\n';
+  appendFileSync(
+    file,
+    `${section}\n### ${date} UTC — ${SECONDS} s per rate, ${PER_TX} events/transaction, ${WRITERS} writers, ${PARTITIONS} partitions\n` +
+      `Machine: ${machine}\n\n` +
+      `Ceilings, same run: Kafka ProducerPerformance ${kafkaJava}; kafkajs raw producer ${fmt(kjs)} messages/s; PostgreSQL ${pg}.\n\n` +
+      `| offered events/s | writers managed | delivered events/s | p50 ms | p99 ms | max ms | outbox backlog peak | CPU (of one core) |\n|---|---|---|---|---|---|---|---|\n` +
+      `${rows.join('\n')}\n\n` +
+      `Each half alone: ${decomposition}.\n\n` +
+      `Target ≥ 5,000 events/s sustained with p99 < 250 ms: **${targetMet ? 'met' : 'not met'}**.\n`,
+  );
+  log('recorded in docs/benchmarks.md');
+  process.exit(0);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e?.stack ?? e}\n`);
+  process.exit(1);
+});
