@@ -15,9 +15,13 @@ class SummaryReporter {
     fs.mkdirSync(dir, { recursive: true });
     const name = path.relative(path.join(__dirname, '..'), this.rootDir).replace(/[\\/]/g, '__') || 'root';
     const failures = results.testResults.flatMap((f) =>
-      f.testResults.filter((t) => t.status === 'failed').map((t) => `${path.relative(this.rootDir, f.testFilePath)} › ${t.fullName}`),
+      f.testResults
+        .filter((t) => t.status === 'failed')
+        .map((t) => `${path.relative(this.rootDir, f.testFilePath)} › ${t.fullName}`),
     );
-    const suiteErrors = results.testResults.filter((f) => f.testExecError).map((f) => path.relative(this.rootDir, f.testFilePath));
+    const suiteErrors = results.testResults
+      .filter((f) => f.testExecError)
+      .map((f) => path.relative(this.rootDir, f.testFilePath));
     fs.writeFileSync(
       path.join(dir, `${name}.json`),
       JSON.stringify({
