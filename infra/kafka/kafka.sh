@@ -101,7 +101,13 @@ start() {
       || die "storage format failed: see $STATE/logs/format.log"
   fi
   java_argv
-  nohup "${JAVA[@]}" kafka.Kafka "$STATE/server.properties" >"$STATE/logs/stdout.log" 2>&1 &
+  # In a session of its own (setsid): Ctrl-C on the command that started it must not kill the broker
+  # mid-write. `kafka.sh stop` (or `pnpm infra:down`) stops it.
+  if command -v setsid >/dev/null 2>&1; then
+    setsid nohup "${JAVA[@]}" kafka.Kafka "$STATE/server.properties" >"$STATE/logs/stdout.log" 2>&1 </dev/null &
+  else
+    nohup "${JAVA[@]}" kafka.Kafka "$STATE/server.properties" >"$STATE/logs/stdout.log" 2>&1 </dev/null &
+  fi
   echo $! >"$PIDFILE"
   local waited=0
   until port_open "$PORT"; do
