@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import { encodeEvent, type TopicDefinition } from '@seller-bridge/contracts';
 import { DeadLetterHeader } from '../src/consumer/dead-letter';
@@ -190,6 +191,65 @@ describe(TopicConsumer.name, () => {
     expect(
       await h.metricValue('backbone_handler_retries_total', { topic: topic.name, code: 'ERP_TIMEOUT' }),
     ).toBe(1);
+  });
+
+  it('gives a batch handler the new events of a chunk at once, and each event alone after the chunk fails', async () => {
+    const topic = await topicWithDlq(1);
+    const ms = Array.from({ length: 6 }, (_, i) => valid(topic, i + 1));
+    await raw.send({
+      topic: topic.name,
+      messages: [...ms, ms[1]].map((x) => ({ key: x.key, value: x.value, headers: x.headers })),
+    });
+    const calls: number[][] = [];
+    await h.consumer<TestEvent>(topic, {
+      batch: async (events, ctx) => {
+        calls.push(events.map((e) => e.payload.seq));
+        for (const e of events) {
+          await ctx.manager.query(`INSERT INTO effects (event_id, topic, seq) VALUES ($1, $2, $3)`, [
+            e.eventId,
+            topic.name,
+            e.payload.seq,
+          ]);
+        }
+        if (events.length > 1) throw new TransientError('ERP_TIMEOUT', 'back office timed out');
+        if (events[0].payload.seq === 4) throw new PermanentError('UNKNOWN_SKU', 'SKU of line 4 is unknown');
+      },
+    });
+    const dlq = await readTopic(kafka, `${topic.name}.dlq`, { count: 1, timeoutMs: 20000 });
+    expect(await waitFor(async () => (await effects(topic.name)).length === 5, 20000)).toBe(true);
+    expect((await effects(topic.name)).map((e) => e.seq)).toEqual([1, 2, 3, 5, 6]); // each once, 4 dead-lettered
+    expect(calls[0]).toEqual([1, 2, 3, 4, 5, 6]); // one call for the chunk, the copy of 2 left out
+    expect(calls.slice(1)).toEqual([[1], [2], [3], [4], [5], [6]]);
+    expect(dlq[0].headers[DeadLetterHeader.code]).toBe('UNKNOWN_SKU');
+    expect(
+      await h.metricValue('backbone_messages_consumed_total', { topic: topic.name, outcome: 'duplicate' }),
+    ).toBe(1);
+  });
+
+  it('handles events whose ids a producer wrote in upper case, in a chunk as alone', async () => {
+    const topic = await topicWithDlq(1);
+    const ms = [1, 2, 3].map((seq) => valid(topic, seq, randomUUID().toUpperCase()));
+    await raw.send({
+      topic: topic.name,
+      messages: ms.map((x) => ({ key: x.key, value: x.value, headers: x.headers })),
+    });
+    await h.consumer<TestEvent>(topic, recordEffect(topic.name));
+    expect(await waitFor(async () => (await effects(topic.name)).length === 3, 20000)).toBe(true);
+    await raw.send({
+      topic: topic.name,
+      messages: [ms[0]].map((x) => ({ key: x.key, value: x.value, headers: x.headers })),
+    });
+    expect(
+      await waitFor(
+        async () =>
+          (await h.metricValue('backbone_messages_consumed_total', {
+            topic: topic.name,
+            outcome: 'duplicate',
+          })) === 1,
+        20000,
+      ),
+    ).toBe(true);
+    expect((await effects(topic.name)).map((e) => e.seq)).toEqual([1, 2, 3]);
   });
 
   it('handles an event delivered twice only once', async () => {

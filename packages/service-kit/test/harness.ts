@@ -3,7 +3,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { TopicDefinition } from '@seller-bridge/contracts';
 import type { DataSource } from 'typeorm';
 import { SystemClock } from '../src/clock/clock';
-import { TopicConsumer, type EventHandler, type TopicConsumerOptions } from '../src/consumer/topic-consumer';
+import { TopicConsumer, type TopicHandler, type TopicConsumerOptions } from '../src/consumer/topic-consumer';
 import { createProducer } from '../src/kafka/kafka.factory';
 import { BackboneMetrics } from '../src/metrics/backbone-metrics';
 import { OutboxRelay, type OutboxRelayOptions } from '../src/outbox/outbox.relay';
@@ -47,7 +47,7 @@ export class Harness {
 
   async consumer<P extends object>(
     topic: TopicDefinition<P>,
-    handler: EventHandler<P>,
+    handler: TopicHandler<P>,
     options: Partial<TopicConsumerOptions> = {},
   ): Promise<TopicConsumer<P>> {
     const c = new TopicConsumer<P>(

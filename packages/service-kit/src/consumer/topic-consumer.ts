@@ -27,6 +27,26 @@ export interface HandlerContext {
 
 export type EventHandler<P> = (event: EventEnvelope<P>, ctx: HandlerContext) => Promise<void>;
 
+/** What a batch handler receives beside its events. */
+export interface BatchHandlerContext {
+  /** The transaction that also records the events' ids in the inbox: write every effect through it. */
+  manager: EntityManager;
+  /** 1 on the first try (a chunk's try, or a single event's first try after the chunk failed). */
+  attempt: number;
+  topic: string;
+  partition: number;
+}
+
+/**
+ * A handler that takes the new events of a chunk at once (in offset order, duplicates removed), for topics
+ * where one statement per chunk beats one per event. If it throws, the chunk rolls back and the handler is
+ * called again with one event at a time, under the usual retry and dead-letter rules.
+ */
+export type BatchEventHandler<P> = (events: EventEnvelope<P>[], ctx: BatchHandlerContext) => Promise<void>;
+
+/** One event at a time, or `{ batch }` for a chunk at a time. */
+export type TopicHandler<P> = EventHandler<P> | { batch: BatchEventHandler<P> };
+
 export interface TopicConsumerOptions {
   service: string;
   maxAttempts: number;
@@ -58,7 +78,20 @@ type Outcome = 'handled' | 'duplicate' | 'dead_lettered';
 const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 
 /** One message and the calls of the batch it came in that handling it needs. */
-type MessageRef = Pick<EachMessagePayload, 'topic' | 'partition' | 'message' | 'heartbeat'>;
+type MessageRef = Pick<EachMessagePayload, 'topic' | 'partition' | 'message' | 'heartbeat'> & {
+  /** Marks this message's offset as done: called once it is settled, in offset order. */
+  resolve: () => void;
+};
+
+/** Heartbeat errors that mean this member no longer owns its partitions: stop, let the new owner take over. */
+const LOST_PARTITION = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'FENCED_INSTANCE_ID',
+]);
+const lostPartition = (error: unknown) =>
+  LOST_PARTITION.has((error as { type?: string } | undefined)?.type ?? '');
 
 type Decoded<P extends object> = DecodeResult<P>;
 type ValidItem<P extends object> = { ref: MessageRef; decoded: Extract<DecodeResult<P>, { ok: true }> };
@@ -93,7 +126,7 @@ export class TopicConsumer<P extends object> {
   constructor(
     private readonly deps: TopicConsumerDeps,
     readonly topic: TopicDefinition<P>,
-    private readonly handler: EventHandler<P>,
+    private readonly handler: TopicHandler<P>,
     private readonly options: TopicConsumerOptions,
   ) {
     this.groupId = `${options.service}.${topic.name}`;
@@ -126,45 +159,58 @@ export class TopicConsumer<P extends object> {
   private async onBatch(b: EachBatchPayload): Promise<void> {
     const { topic, partition } = b.batch;
     const size = Math.max(1, this.options.maxMessagesPerTransaction ?? 100);
-    const all = b.batch.messages;
-    for (let i = 0; i < all.length; i += size) {
+    const refs: MessageRef[] = b.batch.messages.map((message) => ({
+      topic,
+      partition,
+      message,
+      heartbeat: b.heartbeat,
+      resolve: () => b.resolveOffset(message.offset),
+    }));
+    for (let i = 0; i < refs.length; i += size) {
       if (!b.isRunning() || b.isStale()) return;
-      const chunk = all.slice(i, i + size);
-      await this.settleChunk(chunk.map((message) => ({ topic, partition, message, heartbeat: b.heartbeat })));
-      b.resolveOffset(chunk[chunk.length - 1].offset);
-      await b.heartbeat();
+      await this.settleChunk(refs.slice(i, i + size));
       await b.commitOffsetsIfNecessary();
     }
   }
 
-  /** Settles every message of the chunk (handled, duplicate or dead-lettered) before returning. */
+  /**
+   * Settles every message of the chunk in offset order: runs of valid messages are handled together, each
+   * invalid one is dead-lettered where it stands. Each offset is resolved as soon as its message is settled.
+   */
   private async settleChunk(refs: MessageRef[]): Promise<void> {
-    const started = process.hrtime.bigint();
-    const items = refs.map((ref) => ({ ref, decoded: decodeEvent(this.topic, ref.message) }));
-    // Invalid messages go to the dead-letter topic at once; they never reach a handler.
-    for (const { ref, decoded } of items) {
-      if (!decoded.ok) {
-        await this.deadLetter(ref, { code: decoded.error.code, reason: decoded.error.reason, attempts: 0 });
-        this.settled(ref, decoded, 'dead_lettered', seconds(started));
+    let run: ValidItem<P>[] = [];
+    for (const ref of refs) {
+      const decoded = decodeEvent(this.topic, ref.message);
+      if (decoded.ok) {
+        run.push({ ref, decoded });
+        continue;
       }
+      await this.settleValid(run);
+      run = [];
+      const started = process.hrtime.bigint();
+      // Invalid messages never reach a handler: they go to the dead-letter topic at once.
+      await this.deadLetter(ref, { code: decoded.error.code, reason: decoded.error.reason, attempts: 0 });
+      this.settled(ref, decoded, 'dead_lettered', seconds(started));
     }
-    const valid = items.filter((it): it is ValidItem<P> => it.decoded.ok);
-    if (valid.length === 0) return;
-    if (valid.length > 1) {
-      try {
-        const outcomes = await this.handleChunk(valid);
-        const share = seconds(started) / valid.length; // the chunk's time, shared by its messages
-        valid.forEach((it, i) => this.settled(it.ref, it.decoded, outcomes[i], share));
-        return;
-      } catch (error) {
-        await this.handleOneByOne(valid, error);
-        return;
-      }
-    }
-    await this.handleOneByOne(valid, undefined);
+    await this.settleValid(run);
   }
 
-  /** One transaction for the whole chunk: inbox rows, then each new event's handler, in offset order. */
+  private async settleValid(valid: ValidItem<P>[]): Promise<void> {
+    if (valid.length === 0) return;
+    if (valid.length === 1) return this.handleOneByOne(valid, undefined);
+    const started = process.hrtime.bigint();
+    let outcomes: Outcome[];
+    try {
+      outcomes = await this.handleChunk(valid);
+    } catch (error) {
+      if (lostPartition(error)) throw error;
+      return this.handleOneByOne(valid, error);
+    }
+    const share = seconds(started) / valid.length; // the chunk's time, shared by its messages
+    valid.forEach((it, i) => this.settled(it.ref, it.decoded, outcomes[i], share));
+  }
+
+  /** One transaction for the chunk: inbox rows, then the new events' handler(s), in offset order. */
   private async handleChunk(valid: ValidItem<P>[]): Promise<Outcome[]> {
     return this.deps.dataSource.transaction(async (manager) => {
       const inserted: { event_id: string }[] = await manager.query(
@@ -173,12 +219,37 @@ export class TopicConsumer<P extends object> {
          ON CONFLICT DO NOTHING RETURNING event_id`,
         [this.groupId, valid.map((v) => v.decoded.event.eventId), this.topic.name],
       );
-      const fresh = new Set(inserted.map((r) => r.event_id));
+      // PostgreSQL returns uuids in lower case, whatever case the producer wrote them in.
+      const fresh = new Set(inserted.map((r) => r.event_id.toLowerCase()));
+      // A redelivered copy in the same chunk is a duplicate of the first: only the first runs.
+      const isNew = (event: EventEnvelope<P>) => fresh.delete(event.eventId.toLowerCase());
       const outcomes: Outcome[] = [];
+      if (typeof this.handler !== 'function') {
+        const events: EventEnvelope<P>[] = [];
+        for (const { decoded } of valid) {
+          const keep = isNew(decoded.event);
+          outcomes.push(keep ? 'handled' : 'duplicate');
+          if (keep) events.push(decoded.event);
+        }
+        const first = valid[0].ref;
+        try {
+          if (events.length > 0) {
+            await this.handler.batch(events, {
+              manager,
+              attempt: 1,
+              topic: first.topic,
+              partition: first.partition,
+            });
+          }
+        } catch (error) {
+          throw new ChunkHandlerFailed(-1, error); // no one message to blame: each starts again at attempt 1
+        }
+        return outcomes;
+      }
+      const handler = this.handler;
       for (const [index, { ref, decoded }] of valid.entries()) {
         const event = decoded.event;
-        // A redelivered copy in the same chunk is a duplicate of the first: only the first runs.
-        if (!fresh.delete(event.eventId)) {
+        if (!isNew(event)) {
           outcomes.push('duplicate');
           continue;
         }
@@ -190,7 +261,7 @@ export class TopicConsumer<P extends object> {
               marketplace: event.marketplace,
             },
             () =>
-              this.handler(event, {
+              handler(event, {
                 manager,
                 attempt: 1,
                 topic: ref.topic,
@@ -202,6 +273,7 @@ export class TopicConsumer<P extends object> {
           throw new ChunkHandlerFailed(index, error);
         }
         outcomes.push('handled');
+        await this.beat(ref); // a long chunk must not outlive the session
       }
       return outcomes;
     });
@@ -213,11 +285,12 @@ export class TopicConsumer<P extends object> {
    */
   private async handleOneByOne(valid: ValidItem<P>[], chunkError: unknown): Promise<void> {
     const failed = chunkError instanceof ChunkHandlerFailed ? chunkError : undefined;
-    if (chunkError && !failed)
+    if (chunkError && !failed) {
       this.deps.logger.warn(
         { err: chunkError, topic: this.topic.name },
         'chunk transaction failed; handling its messages one by one',
       );
+    }
     for (const [index, { ref, decoded }] of valid.entries()) {
       const started = process.hrtime.bigint();
       const event = decoded.event;
@@ -226,18 +299,34 @@ export class TopicConsumer<P extends object> {
         () => this.handleWithRetries(ref, event, index === failed?.index ? failed.cause : undefined),
       );
       this.settled(ref, decoded, outcome, seconds(started));
+      await this.beat(ref);
     }
   }
 
+  /** Resolves the message's offset, then counts it. Called once per message, in offset order. */
   private settled(ref: MessageRef, decoded: Decoded<P>, outcome: Outcome, durationSeconds: number): void {
+    ref.resolve();
     const topic = ref.topic;
     if (outcome === 'handled' && decoded.ok) {
       const age = (this.deps.clock.now().getTime() - Date.parse(decoded.event.occurredAt)) / 1000;
       this.deps.metrics.endToEndLatency.observe({ topic }, Math.max(0, age));
     }
-    this.options.onSettled?.(outcome, decoded.ok ? decoded.event : undefined);
     this.deps.metrics.consumed.inc({ topic, outcome });
     this.deps.metrics.handlerDuration.observe({ topic, outcome }, durationSeconds);
+    try {
+      this.options.onSettled?.(outcome, decoded.ok ? decoded.event : undefined);
+    } catch (err) {
+      this.deps.logger.warn({ err, topic }, 'onSettled callback failed');
+    }
+  }
+
+  /** Heartbeats (kafkajs sends at most one per interval); rethrows only when the partition was lost. */
+  private async beat(ref: MessageRef): Promise<void> {
+    try {
+      await ref.heartbeat();
+    } catch (error) {
+      if (lostPartition(error)) throw error;
+    }
   }
 
   /** `firstFailure`: the error of an attempt already made (in a chunk); this call goes on from attempt 2. */
@@ -257,13 +346,9 @@ export class TopicConsumer<P extends object> {
             [this.groupId, event.eventId, p.topic],
           );
           if (inserted.length === 0) return 'duplicate' as const;
-          await this.handler(event, {
-            manager,
-            attempt,
-            topic: p.topic,
-            partition: p.partition,
-            offset: p.message.offset,
-          });
+          const ctx = { manager, attempt, topic: p.topic, partition: p.partition, offset: p.message.offset };
+          if (typeof this.handler === 'function') await this.handler(event, ctx);
+          else await this.handler.batch([event], ctx);
           return 'handled' as const;
         });
       } catch (error) {
@@ -283,16 +368,17 @@ export class TopicConsumer<P extends object> {
           { code: d.code, reason: d.reason, eventId: event.eventId, attempt, retryInMs: delay },
           'handler failed transiently; retrying',
         );
-        await this.pauseWithHeartbeats(delay, p.heartbeat);
+        await this.pauseWithHeartbeats(delay, p);
       }
     }
   }
 
-  private async pauseWithHeartbeats(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+  /** Waits out a back-off, heartbeating; throws if the partition was lost meanwhile (the new owner retries). */
+  private async pauseWithHeartbeats(ms: number, ref: MessageRef): Promise<void> {
     const until = Date.now() + ms;
     while (!this.stopping && Date.now() < until) {
       await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
-      await heartbeat().catch(() => undefined);
+      await this.beat(ref);
     }
   }
 

@@ -11,8 +11,8 @@ import { DataSource } from 'typeorm';
 import { deadLetterTopicOf, type TopicDefinition } from '@seller-bridge/contracts';
 import { CLOCK, type Clock } from '../clock/clock';
 import type { BackboneConfig } from '../config/backbone.config';
-import { CONSUMES_EVENT } from '../consumer/consumes-event.decorator';
-import { TopicConsumer, type EventHandler } from '../consumer/topic-consumer';
+import { CONSUMES_EVENT, type ConsumesEventMetadata } from '../consumer/consumes-event.decorator';
+import { TopicConsumer, type TopicHandler } from '../consumer/topic-consumer';
 import { ensureTopics } from '../kafka/kafka.factory';
 import { BackboneMetrics } from '../metrics/backbone-metrics';
 import { OutboxRelay } from '../outbox/outbox.relay';
@@ -103,8 +103,8 @@ export class ConsumersHost implements OnApplicationBootstrap, BeforeApplicationS
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
 
-  private discoverHandlers(): { topic: TopicDefinition<object>; handler: EventHandler<object> }[] {
-    const found: { topic: TopicDefinition<object>; handler: EventHandler<object>; where: string }[] = [];
+  private discoverHandlers(): { topic: TopicDefinition<object>; handler: TopicHandler<object> }[] {
+    const found: { topic: TopicDefinition<object>; handler: TopicHandler<object>; where: string }[] = [];
     for (const wrapper of this.discovery.getProviders()) {
       const instance = wrapper.instance as Record<string, unknown> | undefined;
       if (!instance || typeof instance !== 'object') continue;
@@ -112,13 +112,17 @@ export class ConsumersHost implements OnApplicationBootstrap, BeforeApplicationS
       for (const method of this.scanner.getAllMethodNames(proto)) {
         const fn = instance[method];
         if (typeof fn !== 'function') continue;
-        const topic = this.reflector.get<TopicDefinition<object> | undefined>(CONSUMES_EVENT, fn);
-        if (!topic) continue;
+        const meta = this.reflector.get<ConsumesEventMetadata | undefined>(CONSUMES_EVENT, fn);
+        if (!meta) continue;
+        const { topic } = meta;
         const where = `${proto.constructor.name}.${method}`;
         const other = found.find((f) => f.topic.name === topic.name);
         if (other)
           throw new Error(`${topic.name} has two handlers: ${other.where} and ${where}; one per service`);
-        found.push({ topic, handler: (event, ctx) => fn.call(instance, event, ctx), where });
+        const handler: TopicHandler<object> = meta.batch
+          ? { batch: (events, ctx) => fn.call(instance, events, ctx) }
+          : (event, ctx) => fn.call(instance, event, ctx);
+        found.push({ topic, handler, where });
       }
     }
     return found;
