@@ -5,12 +5,13 @@
  * commit rate (pgbench, one-row insert transactions). Prints the figures and appends them to
  * docs/benchmarks.md.
  *
- * Runs each offered rate for BENCH_SECONDS, then once more with the consumer held back to show what each
+ * Runs each BENCH_RUNS entry (rate:handler) for BENCH_SECONDS, then once more with the consumer held back to show what each
  * half (writers + relay, consumer) does alone. Needs Kafka and PostgreSQL up (`bash infra/up.sh`).
  *
- *   pnpm bench:backbone        (defaults: 5,000, 3,000 and 1,500 events/s, 30 s each, 5 events per transaction,
- *                               16 writers, 6 partitions; about 5 minutes)
- *   BENCH_RATES=8000 BENCH_SECONDS=20 BENCH_EVENTS_PER_TX=1 BENCH_WRITERS=32 pnpm bench:backbone
+ *   pnpm bench:backbone        (defaults: 5,000, 3,000 and 1,500 events/s with a per-event handler, 5,000 and
+ *                               3,000 with a batch handler, 30 s each, 5 events per transaction,
+ *                               16 writers, 6 partitions; about 7 minutes)
+ *   BENCH_RUNS=8000:batch,8000:event BENCH_SECONDS=20 BENCH_EVENTS_PER_TX=1 BENCH_WRITERS=32 pnpm bench:backbone
  */
 import 'reflect-metadata';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -36,8 +37,18 @@ import {
 
 const ROOT = join(__dirname, '../../../..');
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
-/** Offered rates, events/s: the target first, then lower rates to find where latency holds. */
-const RATES = (process.env.BENCH_RATES ?? '5000,3000,1500').split(',').map(Number);
+type HandlerMode = 'event' | 'batch';
+/**
+ * Runs: offered rate (events/s) and consumer handler. `event`: one INSERT per event (a handler written the
+ * plain way); `batch`: one INSERT per chunk (a `{ batch }` handler). Target rate first, then lower rates to
+ * find where latency holds.
+ */
+const RUNS = (process.env.BENCH_RUNS ?? '5000:event,3000:event,1500:event,5000:batch,3000:batch')
+  .split(',')
+  .map((r) => {
+    const [rate, handler = 'event'] = r.split(':');
+    return { rate: Number(rate), handler: handler as HandlerMode };
+  });
 const TARGET_RATE = 5000;
 const SECONDS = env('BENCH_SECONDS', 30);
 const PER_TX = env('BENCH_EVENTS_PER_TX', 5);
@@ -209,7 +220,7 @@ interface PipelineResult {
  * One run at `rate` events/s for SECONDS. With `decompose`, the consumer starts only after the writers and
  * the relay are done, so each half's own throughput shows (latency figures are then meaningless).
  */
-async function pipeline(RATE: number, decompose = false): Promise<PipelineResult> {
+async function pipeline(RATE: number, mode: HandlerMode, decompose = false): Promise<PipelineResult> {
   const db = await createTestDatabase('bench', [], []);
   // The writers stand for the application's own request load: a pool of their own, as separate service
   // instances would have, so they do not starve the relay and consumer of connections.
@@ -240,12 +251,21 @@ async function pipeline(RATE: number, decompose = false): Promise<PipelineResult
   const consumer = new TopicConsumer<TestEvent>(
     { kafka, producer: dlqProducer, dataSource: db.dataSource, metrics, logger, clock },
     topic,
-    async (event, ctx) => {
-      await ctx.manager.query(`INSERT INTO effects (event_id, k) VALUES ($1, $2)`, [
-        event.eventId,
-        event.payload.key,
-      ]);
-    },
+    mode === 'event'
+      ? async (event, ctx) => {
+          await ctx.manager.query(`INSERT INTO effects (event_id, k) VALUES ($1, $2)`, [
+            event.eventId,
+            event.payload.key,
+          ]);
+        }
+      : {
+          batch: async (events, ctx) => {
+            await ctx.manager.query(
+              `INSERT INTO effects (event_id, k) SELECT * FROM unnest($1::uuid[], $2::text[])`,
+              [events.map((e) => e.eventId), events.map((e) => e.payload.key)],
+            );
+          },
+        },
     {
       service: 'bench',
       maxAttempts: 3,
@@ -372,22 +392,22 @@ async function main(): Promise<void> {
   const pg = pgbenchCommitRate();
   log(`  PostgreSQL: ${pg}`);
   log(
-    `pipeline: outbox commit -> relay -> Kafka -> consumer (inbox + one effect row) commit; ${SECONDS} s per rate, ${PER_TX} events per transaction, ${WRITERS} writers, ${PARTITIONS} partitions`,
+    `pipeline: outbox commit -> relay -> Kafka -> consumer (inbox + one effect row per event) commit; ${SECONDS} s per run, ${PER_TX} events per transaction, ${WRITERS} writers, ${PARTITIONS} partitions`,
   );
   const rows: string[] = [];
   let targetMet = false;
-  for (const rate of RATES) {
-    const r = await pipeline(rate);
+  for (const { rate, handler } of RUNS) {
+    const r = await pipeline(rate, handler);
     const met = r.rate >= 0.98 * TARGET_RATE && r.p99 < 250;
     if (rate >= TARGET_RATE) targetMet ||= met;
-    const line = `offered ${fmt(rate)}/s (writers managed ${fmt(r.offered)}/s): delivered ${fmt(r.consumed)} of ${fmt(r.produced)} (each effect once) at ${fmt(r.rate)}/s; commit → consumer commit p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, max ${r.max.toFixed(0)} ms; outbox backlog peak ${fmt(r.backlogMax)}; CPU ${r.cpu}`;
+    const line = `${handler} handler, offered ${fmt(rate)}/s (writers managed ${fmt(r.offered)}/s): delivered ${fmt(r.consumed)} of ${fmt(r.produced)} (each effect once) at ${fmt(r.rate)}/s; commit → consumer commit p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, max ${r.max.toFixed(0)} ms; outbox backlog peak ${fmt(r.backlogMax)}; CPU ${r.cpu}`;
     log(`  ${line}`);
     rows.push(
-      `| ${fmt(rate)} | ${fmt(r.offered)} | ${fmt(r.rate)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.max.toFixed(0)} | ${fmt(r.backlogMax)} | ${r.cpu} |`,
+      `| ${handler} | ${fmt(rate)} | ${fmt(r.offered)} | ${fmt(r.rate)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.max.toFixed(0)} | ${fmt(r.backlogMax)} | ${r.cpu} |`,
     );
   }
-  const d = await pipeline(TARGET_RATE, true);
-  const decomposition = `writers + relay alone ${fmt(d.alone?.writersAndRelay ?? 0)} events/s (offered ${fmt(TARGET_RATE)}); consumer alone, draining the ${fmt(d.produced)} events they left, ${fmt(d.alone?.consumer ?? 0)} events/s`;
+  const d = await pipeline(TARGET_RATE, 'event', true);
+  const decomposition = `(event handler) writers + relay alone ${fmt(d.alone?.writersAndRelay ?? 0)} events/s (offered ${fmt(TARGET_RATE)}); consumer alone, draining the ${fmt(d.produced)} events they left, ${fmt(d.alone?.consumer ?? 0)} events/s`;
   log(`  each half alone: ${decomposition}`);
   log(`  target (>= 5,000 events/s sustained with p99 < 250 ms): ${targetMet ? 'met' : 'NOT met'}`);
   const file = join(ROOT, 'docs/benchmarks.md');
@@ -404,7 +424,7 @@ async function main(): Promise<void> {
     `${section}\n### ${date} UTC — ${SECONDS} s per rate, ${PER_TX} events/transaction, ${WRITERS} writers, ${PARTITIONS} partitions\n` +
       `Machine: ${machine}\n\n` +
       `Ceilings, same run: Kafka ProducerPerformance ${kafkaJava}; kafkajs raw producer ${fmt(kjs)} messages/s; PostgreSQL ${pg}.\n\n` +
-      `| offered events/s | writers managed | delivered events/s | p50 ms | p99 ms | max ms | outbox backlog peak | CPU (of one core) |\n|---|---|---|---|---|---|---|---|\n` +
+      `| consumer handler | offered events/s | writers managed | delivered events/s | p50 ms | p99 ms | max ms | outbox backlog peak | CPU (of one core) |\n|---|---|---|---|---|---|---|---|---|\n` +
       `${rows.join('\n')}\n\n` +
       `Each half alone: ${decomposition}.\n\n` +
       `Target ≥ 5,000 events/s sustained with p99 < 250 ms: **${targetMet ? 'met' : 'not met'}**.\n`,
