@@ -12,6 +12,7 @@ export * from './kafka/kafka.factory';
 export * from './consumer/topic-consumer';
 export * from './consumer/consumes-event.decorator';
 export * from './consumer/dead-letter';
+export * from './consumer/dead-letter-replay';
 export * from './consumer/retry-backoff';
 export * from './consumer/consumer-lag';
 export * from './metrics/backbone-metrics';
