@@ -1,0 +1,221 @@
+import type { CallLimiter } from '../limits/call-limiter';
+import { MiraklApiError, miraklErrorBody, retryAfterMs } from './errors';
+
+/** One marketplace (one Mirakl instance) as the seller's shop sees it. */
+export interface MarketplaceConnection {
+  /** Our name for it, used in metrics, logs and errors (e.g. `decathlon-fr`). */
+  marketplace: string;
+  /** e.g. `https://decathlon-fr.mirakl.net` (the `/api/...` paths are appended). */
+  baseUrl: string;
+  /** The shop API key, sent raw in `Authorization`. Never logged, never in an error. */
+  apiKey: string;
+  /** Sent as `shop_id` on every call when the key has access to several shops. */
+  shopId?: string;
+}
+
+export type QueryValue = string | number | boolean | undefined | null | readonly string[];
+
+export interface MiraklRequest {
+  /** Mirakl's operation code (OR11, OR21…): the rate-limit lane and the metrics label. */
+  operation: string;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path under the base URL, e.g. `/api/orders`; or a full URL of the same origin (a `Link` next page). */
+  path: string;
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+  /** The next page of a read already counted against the operation's call frequency. */
+  continuation?: boolean;
+}
+
+export interface MiraklResponse<T> {
+  status: number;
+  body: T | undefined;
+  headers: Headers;
+}
+
+/** Called after every HTTP exchange (and every failure to get one): feed metrics from here. */
+export interface MiraklCallObserver {
+  (call: {
+    operation: string;
+    marketplace: string;
+    status: number;
+    seconds: number;
+    attempt: number;
+    waitedMs: number;
+  }): void;
+}
+
+export interface TransportOptions {
+  limiter: CallLimiter;
+  timeoutMs?: number;
+  /** Extra tries of a read (GET) after a 5xx, a 429 or no response. Writes are never repeated here. */
+  readRetries?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  observe?: MiraklCallObserver;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const DEFAULT_RETRY_AFTER_MS = 60_000;
+
+/**
+ * HTTP to one Mirakl instance. Every call waits for its operation's rate-limit lane; a 429 blocks that lane
+ * for `Retry-After`. Reads are retried with jittered back-off on 5xx, 429 and network errors; a write is
+ * tried once, because only a read-back can tell whether a write that got no answer happened.
+ */
+export class MiraklTransport {
+  private readonly origin: string;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    readonly connection: MarketplaceConnection,
+    private readonly options: TransportOptions,
+  ) {
+    this.origin = new URL(connection.baseUrl).origin;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  get marketplace(): string {
+    return this.connection.marketplace;
+  }
+
+  async call<T>(req: MiraklRequest): Promise<MiraklResponse<T>> {
+    const url = this.url(req);
+    const retries = req.method === 'GET' ? (this.options.readRetries ?? 4) : 0;
+    for (let attempt = 1; ; attempt++) {
+      const waitedMs = await this.options.limiter.acquire(
+        this.marketplace,
+        req.operation,
+        req.continuation === true,
+      );
+      const started = performance.now();
+      let outcome: MiraklResponse<T> | MiraklApiError;
+      try {
+        outcome = await this.exchange<T>(req, url);
+      } catch (err) {
+        outcome = new MiraklApiError(
+          req.operation,
+          this.marketplace,
+          0,
+          errorText(err),
+          undefined,
+          undefined,
+          describe(req, url),
+        );
+      }
+      const status = outcome instanceof MiraklApiError ? outcome.status : outcome.status;
+      this.options.observe?.({
+        operation: req.operation,
+        marketplace: this.marketplace,
+        status,
+        seconds: (performance.now() - started) / 1000,
+        attempt,
+        waitedMs,
+      });
+      if (!(outcome instanceof MiraklApiError)) return outcome;
+      if (outcome.status === 429) {
+        this.options.limiter.block(
+          this.marketplace,
+          req.operation,
+          outcome.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS,
+        );
+      }
+      if (!outcome.transient || attempt > retries) throw outcome;
+      if (outcome.status !== 429) await this.sleep(this.backoff(attempt, outcome.retryAfterMs));
+    }
+  }
+
+  private async exchange<T>(req: MiraklRequest, url: URL): Promise<MiraklResponse<T> | MiraklApiError> {
+    const headers: Record<string, string> = {
+      Authorization: this.connection.apiKey,
+      Accept: 'application/json',
+    };
+    let body: string | undefined;
+    if (req.body !== undefined || req.method === 'PUT' || req.method === 'POST') {
+      // Some Mirakl servers answer 411 to a PUT without a body: always send one.
+      body = JSON.stringify(req.body ?? {});
+      headers['Content-Type'] = 'application/json';
+    }
+    const res = await fetch(url, {
+      method: req.method,
+      headers,
+      body,
+      redirect: 'error', // a redirect could carry the key to another host
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+    });
+    const text = await res.text();
+    if (res.ok) {
+      let parsed: T | undefined;
+      if (text.trim()) {
+        try {
+          parsed = JSON.parse(text) as T;
+        } catch {
+          return new MiraklApiError(
+            req.operation,
+            this.marketplace,
+            res.status,
+            'response is not JSON',
+            undefined,
+            undefined,
+            describe(req, url),
+          );
+        }
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    }
+    const { message, code } = miraklErrorBody(text);
+    return new MiraklApiError(
+      req.operation,
+      this.marketplace,
+      res.status,
+      message,
+      code,
+      retryAfterMs(res.headers.get('retry-after')),
+      describe(req, url),
+    );
+  }
+
+  private url(req: MiraklRequest): URL {
+    const url = new URL(req.path, this.connection.baseUrl);
+    if (url.origin !== this.origin) {
+      // A next-page link pointing elsewhere must not receive our API key.
+      throw new MiraklApiError(
+        req.operation,
+        this.marketplace,
+        0,
+        `refusing to call ${url.origin}, not ${this.origin}`,
+        undefined,
+        undefined,
+        `${req.method} ${url.pathname}`,
+      );
+    }
+    for (const [name, value] of Object.entries(req.query ?? {})) {
+      if (value === undefined || value === null) continue;
+      url.searchParams.set(name, Array.isArray(value) ? value.join(',') : String(value));
+    }
+    if (this.connection.shopId && !url.searchParams.has('shop_id'))
+      url.searchParams.set('shop_id', this.connection.shopId);
+    return url;
+  }
+
+  /** Equal jitter: half the exponential step plus a random half, at least what Retry-After asked. */
+  private backoff(attempt: number, retryAfter: number | undefined): number {
+    const ceiling = Math.min(
+      this.options.retryMaxMs ?? 30_000,
+      (this.options.retryBaseMs ?? 500) * 2 ** (attempt - 1),
+    );
+    return Math.max(retryAfter ?? 0, ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+}
+
+function describe(req: MiraklRequest, url: URL): string {
+  return `${req.method} ${url.pathname}`;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,123 @@
+import { CallLimiter, type CallWindow } from '../limits/call-limiter';
+import { miraklWindows } from '../limits/call-frequency';
+import { MiraklApiError } from '../http/errors';
+import {
+  MiraklTransport,
+  type MarketplaceConnection,
+  type MiraklCallObserver,
+  type TransportOptions,
+} from '../http/transport';
+import { chunkIds } from '../paging/ids';
+import { offsetPaged } from '../paging/paging';
+import type { ListOrdersFilter, MiraklCarrier, MiraklOrder, OrderLineDecision } from './types';
+
+export interface MiraklClientOptions extends Omit<TransportOptions, 'limiter'> {
+  /** Share one limiter between clients of one process (defaults to a limiter of its own). */
+  limiter?: CallLimiter;
+  /** Per-operation call windows replacing Mirakl's (e.g. `{}` entries to lift limits on a sandbox). */
+  callFrequency?: Record<string, CallWindow[]>;
+  /** Turn every call-frequency window off (sandbox and benchmarks); 429s are still honoured. */
+  unlimited?: boolean;
+  pageSize?: number;
+  observe?: MiraklCallObserver;
+}
+
+/**
+ * One marketplace's seller API. Paging and id chunking are done here; reads are retried by the transport;
+ * writes are tried once, and callers confirm with a read-back (see `acceptOrder`).
+ */
+export class MiraklClient {
+  readonly transport: MiraklTransport;
+  private readonly pageSize: number;
+
+  constructor(connection: MarketplaceConnection, options: MiraklClientOptions = {}) {
+    const limiter =
+      options.limiter ??
+      new CallLimiter((op) => (options.unlimited ? [] : miraklWindows(op, options.callFrequency)));
+    this.transport = new MiraklTransport(connection, { ...options, limiter });
+    this.pageSize = options.pageSize ?? 100;
+  }
+
+  get marketplace(): string {
+    return this.transport.marketplace;
+  }
+
+  /** OR11: every order matching the filter, all pages; more than 100 order ids go in several calls. */
+  async *listOrders(filter: ListOrdersFilter = {}): AsyncGenerator<MiraklOrder, void> {
+    const idChunks = filter.orderIds ? chunkIds(filter.orderIds) : [undefined];
+    let counted = false;
+    for (const ids of idChunks) {
+      const query = {
+        order_ids: ids,
+        order_state_codes: filter.orderStateCodes,
+        start_update_date: filter.startUpdateDate,
+        end_update_date: filter.endUpdateDate,
+        start_date: filter.startDate,
+        end_date: filter.endDate,
+        customer_debited: filter.customerDebited,
+        paginate: true,
+      };
+      yield* offsetPaged<{ orders?: MiraklOrder[] | null; total_count?: number }, MiraklOrder>(
+        ({ offset, max, url }) => {
+          const continuation = counted;
+          counted = true;
+          return this.transport.call({
+            operation: 'OR11',
+            method: 'GET',
+            path: url ?? '/api/orders',
+            query: url ? {} : { ...query, offset, max },
+            continuation,
+          });
+        },
+        (body) => body?.orders,
+        this.pageSize,
+      );
+    }
+  }
+
+  /** OR11 by id: the order as Mirakl has it now, or undefined. */
+  async getOrder(orderId: string): Promise<MiraklOrder | undefined> {
+    for await (const order of this.listOrders({ orderIds: [orderId] })) {
+      if (order.order_id === orderId) return order;
+    }
+    return undefined;
+  }
+
+  /**
+   * OR21, with the read-back rule: a decision is sent once; if it got no clear answer (no response, 5xx,
+   * 429), the order is read back, and the decision is sent again only if the order still waits for one.
+   * `already-decided` carries the state found: a decision of ours that landed, or Mirakl's auto-refusal.
+   */
+  async acceptOrder(
+    orderId: string,
+    lines: OrderLineDecision[],
+    attempts = 3,
+  ): Promise<{ outcome: 'sent' } | { outcome: 'already-decided'; state: string }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.transport.call({
+          operation: 'OR21',
+          method: 'PUT',
+          path: `/api/orders/${encodeURIComponent(orderId)}/accept`,
+          body: { order_lines: lines },
+        });
+        return { outcome: 'sent' };
+      } catch (err) {
+        if (!(err instanceof MiraklApiError) || !err.transient || attempt >= attempts) throw err;
+        const now = await this.getOrder(orderId);
+        if (now && now.order_state !== 'WAITING_ACCEPTANCE')
+          return { outcome: 'already-decided', state: now.order_state };
+      }
+    }
+  }
+
+  /** SH21: the carriers this marketplace knows (codes to send with OR23). */
+  async listCarriers(): Promise<MiraklCarrier[]> {
+    const res = await this.transport.call<{ carriers?: MiraklCarrier[] | null }>({
+      operation: 'SH21',
+      method: 'GET',
+      path: '/api/shipping/carriers',
+    });
+    return res.body?.carriers ?? [];
+  }
+}
