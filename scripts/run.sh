@@ -12,9 +12,18 @@ pnpm turbo run build --output-logs=errors-only
 export DATABASE_URL="${DEMO_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/backbone_demo}"
 export DEMO_ORDERS_PER_SECOND="${DEMO_ORDERS_PER_SECOND:-5}"
 pnpm --filter @seller-bridge/backbone-demo migrate
+# The Mirakl sandbox (seller API of two demo marketplaces, admin API behind a token kept in .local/).
+mkdir -p .local
+[ -s .local/sandbox-admin-token ] || od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >.local/sandbox-admin-token
+export SANDBOX_ADMIN_TOKEN="$(cat .local/sandbox-admin-token)"
+export SANDBOX_PORT="${SANDBOX_PORT:-4100}"
+node apps/mirakl-sandbox/dist/main.js &
+SANDBOX_PID=$!
+trap 'kill "$SANDBOX_PID" 2>/dev/null || true' EXIT INT TERM
 echo
+echo "Mirakl sandbox: http://127.0.0.1:${SANDBOX_PORT}/mp/<marketplace> (admin token in .local/sandbox-admin-token)."
 echo "The backbone demo is starting: simulated marketplace orders go out through the outbox, over Kafka, and back"
 echo "through the inbox. Watch the 'activity' lines; metrics: http://127.0.0.1:3100/metrics,"
 echo "health: http://127.0.0.1:3100/health/ready. Later services join this command as they are built."
 echo
-exec node apps/backbone-demo/dist/main.js
+node apps/backbone-demo/dist/main.js

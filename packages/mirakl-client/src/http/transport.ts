@@ -176,7 +176,11 @@ export class MiraklTransport {
   }
 
   private url(req: MiraklRequest): URL {
-    const url = new URL(req.path, this.connection.baseUrl);
+    // A path is appended to the base URL's own path (an instance may live under a prefix); a full URL (a
+    // next-page link) is taken as it is, and checked below.
+    const url = /^https?:\/\//i.test(req.path)
+      ? new URL(req.path)
+      : new URL(`${this.connection.baseUrl.replace(/\/+$/, '')}${req.path.startsWith('/') ? '' : '/'}${req.path}`);
     if (url.origin !== this.origin) {
       // A next-page link pointing elsewhere must not receive our API key.
       throw new MiraklApiError(

@@ -1,0 +1,62 @@
+/** One Mirakl instance as the sandbox plays it: its own key, shop, carriers and settings. */
+export interface MarketplaceSettings {
+  code: string;
+  apiKey: string;
+  shopId: string;
+  currency: string;
+  /** Orders not decided within this window are refused by the platform (acceptance_decision_date stays null). */
+  acceptanceWindowMs: number;
+  /** May a seller accept some lines and refuse others? */
+  partialAcceptance: boolean;
+  /** Time an order spends in STAGING (fraud checks) before it waits for acceptance. */
+  stagingMs: number;
+  /** Time from acceptance to the customer being debited (WAITING_DEBIT → WAITING_DEBIT_PAYMENT → SHIPPING). */
+  debitMs: number;
+  /** Mirakl subtracts this from `start_update_date`, so recent orders come back again. */
+  updateDateMarginMs: number;
+  carriers: { code: string; label: string; standard_code?: string; tracking_url?: string }[];
+}
+
+const MINUTE = 60_000;
+
+export function demoMarketplaces(): MarketplaceSettings[] {
+  const base = {
+    currency: 'EUR',
+    acceptanceWindowMs: 24 * 60 * MINUTE,
+    stagingMs: 0,
+    debitMs: 2 * MINUTE,
+    updateDateMarginMs: 5 * MINUTE,
+  };
+  return [
+    {
+      ...base,
+      code: 'decathlon-fr',
+      apiKey: 'sandbox-key-decathlon-fr',
+      shopId: '2001',
+      partialAcceptance: true,
+      carriers: [
+        {
+          code: 'COLISSIMO',
+          label: 'Colissimo',
+          tracking_url: 'https://www.laposte.fr/outils/suivre-vos-envois?code={trackingId}',
+        },
+        { code: 'DPD', label: 'DPD France', tracking_url: 'https://trace.dpd.fr/fr/trace/{trackingId}' },
+      ],
+    },
+    {
+      ...base,
+      code: 'carrefour-es',
+      apiKey: 'sandbox-key-carrefour-es',
+      shopId: '3107',
+      partialAcceptance: false,
+      acceptanceWindowMs: 48 * 60 * MINUTE,
+      carriers: [
+        {
+          code: 'SEUR',
+          label: 'SEUR',
+          tracking_url: 'https://www.seur.com/livetracking/?segOnlineIdentificador={trackingId}',
+        },
+      ],
+    },
+  ];
+}

@@ -1,0 +1,252 @@
+import type { MarketplaceSettings } from '../marketplace';
+import type { SandboxClock } from '../sandbox-clock';
+
+/** A line as a buyer orders it (admin API). */
+export interface OrderLineInput {
+  offerSku: string;
+  quantity: number;
+  /** Unit price, tax included. */
+  unitPrice: number;
+  commissionRate?: number;
+}
+
+export interface OrderInput {
+  customerId: string;
+  lines: OrderLineInput[];
+  shippingTypeCode?: string;
+  shippingPrice?: number;
+}
+
+interface Line {
+  order_line_id: string;
+  order_line_index: number;
+  order_line_state: string;
+  offer_sku: string;
+  product_sku: string;
+  quantity: number;
+  price_unit: number;
+  price: number;
+  shipping_price: number;
+  taxes: { code: string; amount: number }[];
+  commission_fee: number;
+  total_commission: number;
+  total_price: number;
+}
+
+/** What the sandbox keeps per order: Mirakl's fields, plus when each state ends. */
+interface StoredOrder {
+  marketplace: string;
+  order: Record<string, unknown> & { order_id: string; order_state: string; order_lines: Line[] };
+  /** Time of the next automatic transition, if any. */
+  dueAt?: number;
+  history: { state: string; at: string }[];
+  address: Record<string, unknown>;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Orders of every marketplace and their lifecycle, as Mirakl runs it:
+ * STAGING → WAITING_ACCEPTANCE → (OR21) → WAITING_DEBIT → WAITING_DEBIT_PAYMENT → SHIPPING, or REFUSED when
+ * every line is refused or the acceptance window passes. `last_updated_date` moves on every change.
+ * Time-driven transitions happen when the clock is read past their due time (`settle`).
+ */
+export class OrderBook {
+  private readonly orders = new Map<string, StoredOrder>();
+  private seq = 0;
+
+  constructor(
+    private readonly clock: SandboxClock,
+    private readonly marketplaces: Map<string, MarketplaceSettings>,
+  ) {}
+
+  place(marketplace: string, input: OrderInput): string {
+    const mp = this.settings(marketplace);
+    if (!input.lines?.length) throw new RangeError('an order needs at least one line');
+    const now = this.clock.now();
+    this.seq++;
+    const commercialId = `${now.toString(36).toUpperCase()}${String(this.seq).padStart(4, '0')}`;
+    const orderId = `${commercialId}-A`;
+    const shipping = input.shippingPrice ?? 4.99;
+    const lines: Line[] = input.lines.map((l, i) => {
+      if (!(l.quantity >= 1) || !(l.unitPrice >= 0))
+        throw new RangeError(`line ${i + 1}: quantity >= 1 and unitPrice >= 0`);
+      const price = round2(l.unitPrice * l.quantity);
+      const lineShipping = i === 0 ? shipping : 0;
+      const commission = round2(price * (l.commissionRate ?? 0.12));
+      return {
+        order_line_id: `${orderId}-${i + 1}`,
+        order_line_index: i + 1,
+        order_line_state: 'STAGING',
+        offer_sku: l.offerSku,
+        product_sku: `P-${l.offerSku}`,
+        quantity: l.quantity,
+        price_unit: l.unitPrice,
+        price,
+        shipping_price: lineShipping,
+        taxes: [{ code: 'TVA', amount: round2(price - price / 1.2) }],
+        commission_fee: commission,
+        total_commission: round2(commission * 1.2),
+        total_price: round2(price + lineShipping),
+      };
+    });
+    const iso = new Date(now).toISOString();
+    const order = {
+      order_id: orderId,
+      commercial_id: commercialId,
+      order_state: 'STAGING',
+      created_date: iso,
+      last_updated_date: iso,
+      acceptance_decision_date: null,
+      currency_iso_code: mp.currency,
+      order_tax_mode: 'TAX_INCLUDED',
+      shipping_type_code: input.shippingTypeCode ?? 'STD',
+      price: round2(lines.reduce((s, l) => s + l.price, 0)),
+      shipping_price: shipping,
+      total_price: round2(lines.reduce((s, l) => s + l.total_price, 0)),
+      total_commission: round2(lines.reduce((s, l) => s + l.total_commission, 0)),
+      customer: {
+        customer_id: input.customerId,
+        firstname: null,
+        lastname: null,
+        shipping_address: null,
+        billing_address: null,
+      },
+      customer_notification_email: `${input.customerId.toLowerCase()}-${commercialId.toLowerCase()}@notification.${marketplace}.example`,
+      shipping_deadline: null,
+      order_lines: lines,
+    };
+    this.orders.set(this.key(marketplace, orderId), {
+      marketplace,
+      order,
+      dueAt: now + mp.stagingMs,
+      history: [{ state: 'STAGING', at: iso }],
+      address: {
+        firstname: 'Alex',
+        lastname: 'Martin',
+        street_1: '12 rue des Lilas',
+        zip_code: '69003',
+        city: 'Lyon',
+        country: 'France',
+        country_iso_code: 'FRA',
+      },
+    });
+    this.settle();
+    return orderId;
+  }
+
+  /** Every order of a marketplace, in creation order, after time-driven transitions. */
+  list(marketplace: string): Record<string, unknown>[] {
+    this.settle();
+    return [...this.orders.values()].filter((o) => o.marketplace === marketplace).map((o) => o.order);
+  }
+
+  get(marketplace: string, orderId: string): StoredOrder | undefined {
+    this.settle();
+    return this.orders.get(this.key(marketplace, orderId));
+  }
+
+  /** OR21. Throws `SandboxRefusal` with Mirakl's status and message when Mirakl would refuse the call. */
+  accept(marketplace: string, orderId: string, decisions: { id: string; accepted: boolean }[]): void {
+    const mp = this.settings(marketplace);
+    const stored = this.get(marketplace, orderId);
+    if (!stored) throw new SandboxRefusal(404, `Order with id '${orderId}' not found`);
+    const o = stored.order;
+    if (o.order_state !== 'WAITING_ACCEPTANCE') {
+      throw new SandboxRefusal(
+        400,
+        `The order ${orderId} is not in state WAITING_ACCEPTANCE (state: ${o.order_state})`,
+        'ORDER_INVALID_STATE',
+      );
+    }
+    const byId = new Map(decisions.map((d) => [d.id, d.accepted]));
+    const missing = o.order_lines.filter((l) => typeof byId.get(l.order_line_id) !== 'boolean');
+    if (missing.length > 0 || byId.size !== o.order_lines.length) {
+      throw new SandboxRefusal(
+        400,
+        `A decision is required for every order line: missing ${missing.map((l) => l.order_line_id).join(', ') || 'none; unknown ids given'}`,
+      );
+    }
+    const accepted = o.order_lines.filter((l) => byId.get(l.order_line_id));
+    if (!mp.partialAcceptance && accepted.length > 0 && accepted.length < o.order_lines.length) {
+      throw new SandboxRefusal(
+        400,
+        'Partial acceptance is not allowed on this marketplace: accept or refuse every line',
+      );
+    }
+    const now = this.clock.now();
+    o.acceptance_decision_date = new Date(now).toISOString();
+    for (const l of o.order_lines)
+      l.order_line_state = byId.get(l.order_line_id) ? 'WAITING_DEBIT' : 'REFUSED';
+    if (accepted.length === 0) this.move(stored, 'REFUSED', undefined);
+    else {
+      (o.customer as Record<string, unknown>).shipping_address = stored.address;
+      (o.customer as Record<string, unknown>).billing_address = stored.address;
+      (o.customer as Record<string, unknown>).firstname = stored.address.firstname;
+      (o.customer as Record<string, unknown>).lastname = stored.address.lastname;
+      this.move(stored, 'WAITING_DEBIT', now + mp.debitMs / 2);
+    }
+  }
+
+  /** Applies every transition whose time has come, in time order. */
+  settle(): void {
+    const now = this.clock.now();
+    for (const stored of this.orders.values()) {
+      while (stored.dueAt !== undefined && stored.dueAt <= now) {
+        const mp = this.settings(stored.marketplace);
+        const at = stored.dueAt;
+        switch (stored.order.order_state) {
+          case 'STAGING':
+            this.move(stored, 'WAITING_ACCEPTANCE', at + mp.acceptanceWindowMs, at);
+            break;
+          case 'WAITING_ACCEPTANCE': // the window passed: the platform refuses the order
+            for (const l of stored.order.order_lines) l.order_line_state = 'REFUSED';
+            this.move(stored, 'REFUSED', undefined, at);
+            break;
+          case 'WAITING_DEBIT':
+            this.move(stored, 'WAITING_DEBIT_PAYMENT', at + mp.debitMs / 2, at);
+            break;
+          case 'WAITING_DEBIT_PAYMENT':
+            for (const l of stored.order.order_lines)
+              if (l.order_line_state !== 'REFUSED') l.order_line_state = 'SHIPPING';
+            stored.order.shipping_deadline = new Date(at + 2 * 24 * 3_600_000).toISOString();
+            this.move(stored, 'SHIPPING', undefined, at);
+            break;
+          default:
+            stored.dueAt = undefined;
+        }
+      }
+    }
+  }
+
+  private move(stored: StoredOrder, state: string, dueAt: number | undefined, at = this.clock.now()): void {
+    const iso = new Date(at).toISOString();
+    stored.order.order_state = state;
+    stored.order.last_updated_date = iso;
+    if (state === 'WAITING_ACCEPTANCE')
+      for (const l of stored.order.order_lines) l.order_line_state = 'WAITING_ACCEPTANCE';
+    stored.dueAt = dueAt;
+    stored.history.push({ state, at: iso });
+  }
+
+  private settings(marketplace: string): MarketplaceSettings {
+    const mp = this.marketplaces.get(marketplace);
+    if (!mp) throw new RangeError(`unknown marketplace ${marketplace}`);
+    return mp;
+  }
+
+  private key(marketplace: string, orderId: string): string {
+    return `${marketplace}/${orderId}`;
+  }
+}
+
+/** A call Mirakl would answer with an error. */
+export class SandboxRefusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}

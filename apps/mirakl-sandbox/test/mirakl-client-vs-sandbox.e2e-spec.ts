@@ -1,0 +1,191 @@
+import { MiraklApiError, MiraklClient, type MiraklOrder } from '@seller-bridge/mirakl-client';
+import { demoMarketplaces } from '../src/marketplace';
+import { MiraklSandbox } from '../src/http/sandbox-server';
+
+/** Each edge on both sides: the sandbox produces it as Mirakl does, the client copes with it. */
+describe('Mirakl client against the Mirakl sandbox', () => {
+  const ADMIN = 'test-admin-token';
+  let sandbox: MiraklSandbox;
+  let base: string;
+  let dice: number[] = [];
+  const [decathlon, carrefour] = demoMarketplaces();
+
+  beforeEach(async () => {
+    dice = [];
+    sandbox = new MiraklSandbox({
+      marketplaces: demoMarketplaces(),
+      adminToken: ADMIN,
+      random: () => dice.shift() ?? 1,
+    });
+    base = await sandbox.listen();
+  });
+  afterEach(async () => sandbox.close());
+
+  const client = (mp = decathlon, extra: ConstructorParameters<typeof MiraklClient>[1] = {}) =>
+    new MiraklClient(
+      { marketplace: mp.code, baseUrl: `${base}/mp/${mp.code}`, apiKey: mp.apiKey, shopId: mp.shopId },
+      { unlimited: true, retryBaseMs: 5, retryMaxMs: 20, ...extra },
+    );
+  const place = (mp = decathlon, lines = [{ offerSku: 'SKU-1', quantity: 1, unitPrice: 19.99 }]) =>
+    sandbox.orders.place(mp.code, { customerId: 'C-1', lines });
+  async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
+    const out: T[] = [];
+    for await (const x of it) out.push(x);
+    return out;
+  }
+
+  it('reads every page: 250 orders in pages of 100 by Link, list values with commas kept', async () => {
+    for (let i = 0; i < 250; i++) place();
+    const statuses: string[] = [];
+    const c = client(decathlon, { observe: (call) => statuses.push(`${call.operation}:${call.status}`) });
+    const orders = await all(c.listOrders({ orderStateCodes: ['WAITING_ACCEPTANCE', 'SHIPPING'] }));
+    expect(orders).toHaveLength(250);
+    expect(new Set(orders.map((o) => o.order_id)).size).toBe(250);
+    expect(statuses).toEqual(['OR11:200', 'OR11:200', 'OR11:200']);
+  });
+
+  it('answers 400 to more than 100 ids, and the client splits them', async () => {
+    const ids = Array.from({ length: 150 }, () => place());
+    const direct = await client()
+      .transport.call({ operation: 'OR11', method: 'GET', path: '/api/orders', query: { order_ids: ids } })
+      .catch((e: unknown) => e);
+    expect((direct as MiraklApiError).status).toBe(400);
+    expect((direct as MiraklApiError).miraklMessage).toBe(
+      'The limit of 100 is exceeded for the parameter : order_ids',
+    );
+    const orders = await all(client().listOrders({ orderIds: ids }));
+    expect(orders.map((o) => o.order_id).sort()).toEqual([...ids].sort());
+  });
+
+  it('gives orders back again after start_update_date because of its margin', async () => {
+    const first = place();
+    sandbox.clock.advance(60_000);
+    const since = new Date(sandbox.clock.now()).toISOString();
+    const second = place();
+    const seen = (await all(client().listOrders({ startUpdateDate: since }))).map((o) => o.order_id);
+    expect(seen).toEqual([first, second]); // the first comes back: updated within the 5-minute margin
+  });
+
+  it('runs the order lifecycle: addresses null before acceptance, a decision per line, debit, SHIPPING', async () => {
+    const id = place(decathlon, [
+      { offerSku: 'SKU-1', quantity: 2, unitPrice: 10 },
+      { offerSku: 'SKU-2', quantity: 1, unitPrice: 5 },
+    ]);
+    const c = client();
+    let order = (await c.getOrder(id)) as MiraklOrder;
+    expect(order.order_state).toBe('WAITING_ACCEPTANCE');
+    expect(order.customer?.shipping_address).toBeNull();
+
+    const missing = await c.acceptOrder(id, [{ id: `${id}-1`, accepted: true }]).catch((e: unknown) => e);
+    expect((missing as MiraklApiError).status).toBe(400);
+    expect((missing as MiraklApiError).miraklMessage).toContain(
+      'A decision is required for every order line',
+    );
+
+    expect(
+      await c.acceptOrder(id, [
+        { id: `${id}-1`, accepted: true },
+        { id: `${id}-2`, accepted: false },
+      ]),
+    ).toEqual({ outcome: 'sent' });
+    order = (await c.getOrder(id)) as MiraklOrder;
+    expect(order.order_state).toBe('WAITING_DEBIT');
+    expect(order.order_lines.map((l) => l.order_line_state)).toEqual(['WAITING_DEBIT', 'REFUSED']);
+    expect(order.customer?.shipping_address?.city).toBe('Lyon');
+
+    sandbox.clock.advance(decathlon.debitMs);
+    order = (await c.getOrder(id)) as MiraklOrder;
+    expect(order.order_state).toBe('SHIPPING');
+    const again = await c
+      .acceptOrder(id, [
+        { id: `${id}-1`, accepted: true },
+        { id: `${id}-2`, accepted: true },
+      ])
+      .catch((e: unknown) => e);
+    expect((again as MiraklApiError).status).toBe(400);
+    expect((again as MiraklApiError).miraklCode).toBe('ORDER_INVALID_STATE');
+  });
+
+  it('refuses partial acceptance where the marketplace forbids it, and auto-refuses when the window passes', async () => {
+    const id = place(carrefour, [
+      { offerSku: 'A', quantity: 1, unitPrice: 10 },
+      { offerSku: 'B', quantity: 1, unitPrice: 10 },
+    ]);
+    const c = client(carrefour);
+    const partial = await c
+      .acceptOrder(id, [
+        { id: `${id}-1`, accepted: true },
+        { id: `${id}-2`, accepted: false },
+      ])
+      .catch((e: unknown) => e);
+    expect((partial as MiraklApiError).miraklMessage).toContain('Partial acceptance is not allowed');
+
+    sandbox.clock.advance(carrefour.acceptanceWindowMs + 1);
+    const order = (await c.getOrder(id)) as MiraklOrder;
+    expect(order.order_state).toBe('REFUSED');
+    expect(order.acceptance_decision_date).toBeNull();
+  });
+
+  it('answers 429 with Retry-After over a rate limit, and the client waits it out', async () => {
+    sandbox.faults.get(decathlon.code)!.rateLimits = { SH21: { limit: 1, perMs: 1000 } };
+    const statuses: number[] = [];
+    const c = client(decathlon, { observe: (call) => statuses.push(call.status) });
+    await c.listCarriers();
+    const t0 = Date.now();
+    expect((await c.listCarriers()).map((x) => x.code)).toEqual(['COLISSIMO', 'DPD']);
+    expect(statuses).toEqual([200, 429, 200]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+  });
+
+  it('rides out 5xx and dropped connections on reads', async () => {
+    place();
+    sandbox.faults.get(decathlon.code)!.error5xxRate = 0.5;
+    sandbox.faults.get(decathlon.code)!.dropRate = 0.5;
+    dice = [0, 1, 0, 1, 1]; // each call draws drop?, then 500?: dropped, then 500, then through
+    const statuses: number[] = [];
+    const orders = await all(
+      client(decathlon, { observe: (call) => statuses.push(call.status) }).listOrders(),
+    );
+    expect(orders).toHaveLength(1);
+    expect(statuses).toEqual([0, 500, 200]);
+  });
+
+  it('refuses a wrong key without echoing it, a foreign shop id, and the admin API without its token', async () => {
+    const wrong = new MiraklClient(
+      { marketplace: 'decathlon-fr', baseUrl: `${base}/mp/decathlon-fr`, apiKey: 'stolen-key-123' },
+      { unlimited: true },
+    );
+    const err = (await wrong.listCarriers().catch((e: unknown) => e)) as MiraklApiError;
+    expect(err.status).toBe(401);
+    expect(`${err.message} ${err.stack}`).not.toContain('stolen-key-123');
+    const foreign = new MiraklClient(
+      {
+        marketplace: 'decathlon-fr',
+        baseUrl: `${base}/mp/decathlon-fr`,
+        apiKey: decathlon.apiKey,
+        shopId: '9999',
+      },
+      { unlimited: true },
+    );
+    expect(((await foreign.listCarriers().catch((e: unknown) => e)) as MiraklApiError).status).toBe(403);
+    const admin = await fetch(`${base}/admin/clock/advance`, { method: 'POST', body: '{"ms":1000}' });
+    expect(admin.status).toBe(401);
+    const ok = await fetch(`${base}/admin/clock/advance`, {
+      method: 'POST',
+      body: '{"ms":1000}',
+      headers: { 'x-admin-token': ADMIN },
+    });
+    expect(ok.status).toBe(200);
+  });
+
+  it('answers 411 to a body-less PUT when asked to, which the client never sends', async () => {
+    const id = place();
+    sandbox.faults.get(decathlon.code)!.require411 = true;
+    const bare = await fetch(`${base}/mp/decathlon-fr/api/orders/${id}/accept`, {
+      method: 'PUT',
+      headers: { authorization: decathlon.apiKey },
+    });
+    expect(bare.status).toBe(411);
+    expect(await client().acceptOrder(id, [{ id: `${id}-1`, accepted: true }])).toEqual({ outcome: 'sent' });
+  });
+});
