@@ -15,6 +15,10 @@ export interface MarketplaceSettings {
   /** Mirakl subtracts this from `start_update_date`, so recent orders come back again. */
   updateDateMarginMs: number;
   carriers: { code: string; label: string; standard_code?: string; tracking_url?: string }[];
+  /** May OR23 name a carrier that is not in SH21 (`carrier_name` instead of `carrier_code`)? */
+  alternativeCarriersAllowed: boolean;
+  /** SH12: shipping types; with `mandatory_tracking`, OR24 needs OR23 first. */
+  shippingTypes: { code: string; label: string; mandatory_tracking: boolean }[];
 }
 
 const MINUTE = 60_000;
@@ -26,6 +30,10 @@ export function demoMarketplaces(): MarketplaceSettings[] {
     stagingMs: 0,
     debitMs: 2 * MINUTE,
     updateDateMarginMs: 5 * MINUTE,
+    shippingTypes: [
+      { code: 'STD', label: 'Standard', mandatory_tracking: false },
+      { code: 'EXP', label: 'Express', mandatory_tracking: true },
+    ],
   };
   return [
     {
@@ -34,6 +42,7 @@ export function demoMarketplaces(): MarketplaceSettings[] {
       apiKey: 'sandbox-key-decathlon-fr',
       shopId: '2001',
       partialAcceptance: true,
+      alternativeCarriersAllowed: true,
       carriers: [
         {
           code: 'COLISSIMO',
@@ -49,6 +58,7 @@ export function demoMarketplaces(): MarketplaceSettings[] {
       apiKey: 'sandbox-key-carrefour-es',
       shopId: '3107',
       partialAcceptance: false,
+      alternativeCarriersAllowed: false,
       acceptanceWindowMs: 48 * 60 * MINUTE,
       carriers: [
         {

@@ -188,4 +188,70 @@ describe('Mirakl client against the Mirakl sandbox', () => {
     expect(bare.status).toBe(411);
     expect(await client().acceptOrder(id, [{ id: `${id}-1`, accepted: true }])).toEqual({ outcome: 'sent' });
   });
+
+  async function inShipping(mp = decathlon, shippingTypeCode = 'STD'): Promise<string> {
+    const id = sandbox.orders.place(mp.code, {
+      customerId: 'C-9',
+      shippingTypeCode,
+      lines: [{ offerSku: 'SKU-9', quantity: 1, unitPrice: 30 }],
+    });
+    await client(mp).acceptOrder(id, [{ id: `${id}-1`, accepted: true }]);
+    sandbox.clock.advance(mp.debitMs);
+    return id;
+  }
+
+  it('ships only in SHIPPING, and only after tracking where the shipping type demands it', async () => {
+    const c = client();
+    const early = sandbox.orders.place(decathlon.code, {
+      customerId: 'C-2',
+      lines: [{ offerSku: 'S', quantity: 1, unitPrice: 1 }],
+    });
+    const notYet = (await c.shipOrder(early).catch((e: unknown) => e)) as MiraklApiError;
+    expect([notYet.status, notYet.miraklCode]).toEqual([400, 'ORDER_INVALID_STATE']);
+
+    const id = await inShipping(decathlon, 'EXP');
+    expect((await c.listShippingTypes()).find((t) => t.code === 'EXP')?.mandatory_tracking).toBe(true);
+    const untracked = (await c.shipOrder(id).catch((e: unknown) => e)) as MiraklApiError;
+    expect(untracked.miraklMessage).toBe('Tracking details are mandatory for this shipping method.');
+    expect(await c.updateTracking(id, { carrierCode: 'COLISSIMO', trackingNumber: '6A12345678901' })).toEqual(
+      { outcome: 'sent' },
+    );
+    expect(await c.shipOrder(id)).toEqual({ outcome: 'sent' });
+    const order = (await c.getOrder(id)) as MiraklOrder;
+    expect(order.order_state).toBe('SHIPPED');
+    expect(order.shipping_tracking_url).toBe(
+      'https://www.laposte.fr/outils/suivre-vos-envois?code=6A12345678901',
+    );
+  });
+
+  it('takes a carrier code from SH21 only, and a free carrier name only where the marketplace allows it', async () => {
+    const warehouseName = 'Royal Mail 48 Tracked'; // what a warehouse reports: not a carrier code
+    const asCode = (await client()
+      .updateTracking(await inShipping(), { carrierCode: warehouseName, trackingNumber: 'RM1' })
+      .catch((e: unknown) => e)) as MiraklApiError;
+    expect([asCode.status, asCode.miraklCode]).toEqual([400, 'CARRIER_NOT_FOUND']);
+    expect(
+      await client().updateTracking(await inShipping(), {
+        carrierName: warehouseName,
+        trackingNumber: 'RM2',
+      }),
+    ).toEqual({ outcome: 'sent' });
+    const forbidden = (await client(carrefour)
+      .updateTracking(await inShipping(carrefour), { carrierName: warehouseName, trackingNumber: 'RM3' })
+      .catch((e: unknown) => e)) as MiraklApiError;
+    expect(forbidden.miraklCode).toBe('CARRIER_NOT_ALLOWED');
+    expect(sandbox.orders.trackingUpdates.map((t) => t.trackingNumber)).toEqual(['RM2']);
+  });
+
+  it('does not send a write again when its answer was lost but it landed (read-back)', async () => {
+    const id = await inShipping();
+    const c = client();
+    await c.updateTracking(id, { carrierCode: 'DPD', trackingNumber: 'DPD-1' });
+    sandbox.faults.get(decathlon.code)!.dropAfterWriteRate = 1;
+    dice = [1, 1, 0]; // OR24: not dropped before, no 500, dropped after it was applied
+    const puts: string[] = [];
+    const c2 = client(decathlon, { observe: (call) => puts.push(`${call.operation}:${call.status}`) });
+    expect(await c2.shipOrder(id)).toEqual({ outcome: 'already-shipped', state: 'SHIPPED' });
+    expect(puts).toEqual(['OR24:0', 'OR11:200']); // one OR24, then the read-back; no second OR24
+  });
 });

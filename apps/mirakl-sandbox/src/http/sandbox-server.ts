@@ -13,6 +13,8 @@ export interface Faults {
   latencyMs: number;
   /** Share of calls whose connection is dropped without an answer (0..1). */
   dropRate: number;
+  /** Share of writes applied and then answered by a dropped connection: the write landed, the caller can't know. */
+  dropAfterWriteRate: number;
   /** Answer 411 to a PUT sent without a body (no or zero length), as some Mirakl servers do. */
   require411: boolean;
   /** Per-operation limit: at most `limit` calls per `perMs`, else 429 with Retry-After. */
@@ -23,6 +25,7 @@ const noFaults = (): Faults => ({
   error5xxRate: 0,
   latencyMs: 0,
   dropRate: 0,
+  dropAfterWriteRate: 0,
   require411: false,
   rateLimits: {},
 });
@@ -40,7 +43,7 @@ const MAX_BODY = 1_000_000;
 /**
  * Mirakl's seller API for several marketplaces at once, each under `/mp/<code>` (its own instance: base URL
  * `http://host:port/mp/<code>`, its own key), plus an admin API under `/admin` to seed orders, move the clock,
- * inject faults and read the truth. Implemented: OR11, OR21, SH21.
+ * inject faults and read the truth. Implemented: OR11, OR21, OR23, OR24, SH12, SH21.
  */
 export class MiraklSandbox {
   readonly clock = new SandboxClock();
@@ -125,6 +128,14 @@ export class MiraklSandbox {
           return this.or21(res, mp, parts[4], body);
         case 'SH21':
           return send(res, 200, { carriers: mp.carriers });
+        case 'SH12':
+          return send(res, 200, { shipping_types: mp.shippingTypes });
+        case 'OR23':
+          this.orders.setTracking(mp.code, decodeURIComponent(parts[4]), parseJson(body));
+          return this.written(req, res, faults);
+        case 'OR24':
+          this.orders.ship(mp.code, decodeURIComponent(parts[4]));
+          return this.written(req, res, faults);
       }
     } catch (err) {
       if (err instanceof SandboxRefusal)
@@ -191,6 +202,12 @@ export class MiraklSandbox {
       )
       .map((l) => ({ id: l.id, accepted: l.accepted }));
     this.orders.accept(mp.code, decodeURIComponent(orderId), decisions);
+    this.written(res.req, res, this.faults.get(mp.code)!);
+  }
+
+  /** A write was applied: answer 204, or (fault) drop the connection so the caller cannot tell it landed. */
+  private written(req: IncomingMessage, res: ServerResponse, faults: Faults): void {
+    if (this.random() < faults.dropAfterWriteRate) return void req.socket.destroy();
     send(res, 204);
   }
 
@@ -216,6 +233,11 @@ export class MiraklSandbox {
         if (req.method === 'POST' && sub === 'orders') {
           return send(res, 201, { order_id: this.orders.place(mpCode, json as unknown as OrderInput) });
         }
+        if (req.method === 'GET' && sub === 'tracking-updates') {
+          return send(res, 200, {
+            tracking_updates: this.orders.trackingUpdates.filter((t) => t.marketplace === mpCode),
+          });
+        }
         if (req.method === 'GET' && sub === 'orders') {
           const id = url.searchParams.get('order_id');
           const all = this.orders.list(mpCode);
@@ -237,11 +259,26 @@ export class MiraklSandbox {
   }
 }
 
-function operationOf(method: string, path: string): 'OR11' | 'OR21' | 'SH21' | undefined {
+type Operation = 'OR11' | 'OR21' | 'OR23' | 'OR24' | 'SH12' | 'SH21';
+
+function operationOf(method: string, path: string): Operation | undefined {
   if (method === 'GET' && path === '/api/orders') return 'OR11';
   if (method === 'PUT' && /^\/api\/orders\/[^/]+\/accept$/.test(path)) return 'OR21';
+  if (method === 'PUT' && /^\/api\/orders\/[^/]+\/tracking$/.test(path)) return 'OR23';
+  if (method === 'PUT' && /^\/api\/orders\/[^/]+\/ship$/.test(path)) return 'OR24';
   if (method === 'GET' && path === '/api/shipping/carriers') return 'SH21';
+  if (method === 'GET' && path === '/api/shipping/types') return 'SH12';
   return undefined;
+}
+
+function parseJson(body: string): Record<string, string | undefined> {
+  try {
+    const v: unknown = JSON.parse(body || '{}');
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, string | undefined>;
+  } catch {
+    // answered below
+  }
+  throw new SandboxRefusal(400, 'Malformed JSON body');
 }
 
 const list = (v: string | null) =>

@@ -148,17 +148,7 @@ export class OrderBook {
 
   /** OR21. Throws `SandboxRefusal` with Mirakl's status and message when Mirakl would refuse the call. */
   accept(marketplace: string, orderId: string, decisions: { id: string; accepted: boolean }[]): void {
-    const mp = this.settings(marketplace);
-    const stored = this.get(marketplace, orderId);
-    if (!stored) throw new SandboxRefusal(404, `Order with id '${orderId}' not found`);
-    const o = stored.order;
-    if (o.order_state !== 'WAITING_ACCEPTANCE') {
-      throw new SandboxRefusal(
-        400,
-        `The order ${orderId} is not in state WAITING_ACCEPTANCE (state: ${o.order_state})`,
-        'ORDER_INVALID_STATE',
-      );
-    }
+    const { mp, stored, order: o } = this.orderIn(marketplace, orderId, ['WAITING_ACCEPTANCE']);
     const byId = new Map(decisions.map((d) => [d.id, d.accepted]));
     const missing = o.order_lines.filter((l) => typeof byId.get(l.order_line_id) !== 'boolean');
     if (missing.length > 0 || byId.size !== o.order_lines.length) {
@@ -187,6 +177,81 @@ export class OrderBook {
       this.move(stored, 'WAITING_DEBIT', now + mp.debitMs / 2);
     }
   }
+
+  /** OR23: the carrier must be a SH21 code, or a free name where the marketplace allows it. */
+  setTracking(
+    marketplace: string,
+    orderId: string,
+    t: { carrier_code?: string; carrier_name?: string; carrier_url?: string; tracking_number?: string },
+  ): void {
+    const { mp, order: o } = this.orderIn(marketplace, orderId, [
+      'SHIPPING',
+      'SHIPPED',
+      'TO_COLLECT',
+      'RECEIVED',
+    ]);
+    if (!t.tracking_number?.trim()) throw new SandboxRefusal(400, 'tracking_number is required');
+    let carrier: { code?: string; name: string; url?: string };
+    if (t.carrier_code) {
+      const known = mp.carriers.find((c) => c.code === t.carrier_code);
+      if (!known)
+        throw new SandboxRefusal(
+          400,
+          `The carrier code '${t.carrier_code}' does not exist`,
+          'CARRIER_NOT_FOUND',
+        );
+      carrier = {
+        code: known.code,
+        name: known.label,
+        url: known.tracking_url?.replace('{trackingId}', encodeURIComponent(t.tracking_number)),
+      };
+    } else if (t.carrier_name) {
+      if (!mp.alternativeCarriersAllowed) {
+        throw new SandboxRefusal(
+          400,
+          'Carriers that are not registered on the marketplace are not allowed: send a carrier_code',
+          'CARRIER_NOT_ALLOWED',
+        );
+      }
+      carrier = { name: t.carrier_name, url: t.carrier_url };
+    } else throw new SandboxRefusal(400, 'carrier_code or carrier_name is required');
+    Object.assign(o, {
+      shipping_carrier_code: carrier.code ?? null,
+      shipping_company: carrier.name,
+      shipping_tracking: t.tracking_number,
+      shipping_tracking_url: carrier.url ?? null,
+      last_updated_date: new Date(this.clock.now()).toISOString(),
+    });
+    this.trackingUpdates.push({
+      marketplace,
+      orderId,
+      carrierCode: carrier.code,
+      carrierName: carrier.name,
+      trackingNumber: t.tracking_number,
+      at: o.last_updated_date as string,
+    });
+  }
+
+  /** OR24: only in SHIPPING, and only after tracking where the shipping type demands it. */
+  ship(marketplace: string, orderId: string): void {
+    const { mp, stored, order: o } = this.orderIn(marketplace, orderId, ['SHIPPING']);
+    const type = mp.shippingTypes.find((s) => s.code === o.shipping_type_code);
+    if (type?.mandatory_tracking && !o.shipping_tracking) {
+      throw new SandboxRefusal(400, 'Tracking details are mandatory for this shipping method.');
+    }
+    for (const l of o.order_lines) if (l.order_line_state === 'SHIPPING') l.order_line_state = 'SHIPPED';
+    this.move(stored, 'SHIPPED', undefined);
+  }
+
+  /** Every OR23 the sandbox accepted (admin truth). */
+  readonly trackingUpdates: {
+    marketplace: string;
+    orderId: string;
+    carrierCode?: string;
+    carrierName: string;
+    trackingNumber: string;
+    at: string;
+  }[] = [];
 
   /** Applies every transition whose time has come, in time order. */
   settle(): void {
@@ -217,6 +282,22 @@ export class OrderBook {
         }
       }
     }
+  }
+
+  /** The order, if it is in one of `states`; else the refusal Mirakl gives (404, or 400 ORDER_INVALID_STATE). */
+  private orderIn(marketplace: string, orderId: string, states: string[]) {
+    const mp = this.settings(marketplace);
+    const stored = this.get(marketplace, orderId);
+    if (!stored) throw new SandboxRefusal(404, `Order with id '${orderId}' not found`);
+    const order = stored.order;
+    if (!states.includes(order.order_state)) {
+      throw new SandboxRefusal(
+        400,
+        `The order ${orderId} is not in state ${states.join(' or ')} (state: ${order.order_state})`,
+        'ORDER_INVALID_STATE',
+      );
+    }
+    return { mp, stored, order };
   }
 
   private move(stored: StoredOrder, state: string, dueAt: number | undefined, at = this.clock.now()): void {

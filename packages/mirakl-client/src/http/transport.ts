@@ -180,7 +180,9 @@ export class MiraklTransport {
     // next-page link) is taken as it is, and checked below.
     const url = /^https?:\/\//i.test(req.path)
       ? new URL(req.path)
-      : new URL(`${this.connection.baseUrl.replace(/\/+$/, '')}${req.path.startsWith('/') ? '' : '/'}${req.path}`);
+      : new URL(
+          `${this.connection.baseUrl.replace(/\/+$/, '')}${req.path.startsWith('/') ? '' : '/'}${req.path}`,
+        );
     if (url.origin !== this.origin) {
       // A next-page link pointing elsewhere must not receive our API key.
       throw new MiraklApiError(

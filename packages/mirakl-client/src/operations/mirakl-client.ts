@@ -5,11 +5,21 @@ import {
   MiraklTransport,
   type MarketplaceConnection,
   type MiraklCallObserver,
+  type MiraklRequest,
   type TransportOptions,
 } from '../http/transport';
 import { chunkIds } from '../paging/ids';
 import { offsetPaged } from '../paging/paging';
-import type { ListOrdersFilter, MiraklCarrier, MiraklOrder, OrderLineDecision } from './types';
+import type {
+  ListOrdersFilter,
+  MiraklCarrier,
+  MiraklOrder,
+  MiraklShippingType,
+  OrderLineDecision,
+  TrackingUpdate,
+} from './types';
+
+const SHIPPED_OR_LATER = new Set(['SHIPPED', 'TO_COLLECT', 'RECEIVED', 'CLOSED']);
 
 export interface MiraklClientOptions extends Omit<TransportOptions, 'limiter'> {
   /** Share one limiter between clients of one process (defaults to a limiter of its own). */
@@ -93,22 +103,103 @@ export class MiraklClient {
     lines: OrderLineDecision[],
     attempts = 3,
   ): Promise<{ outcome: 'sent' } | { outcome: 'already-decided'; state: string }> {
+    return this.writeWithReadBack(
+      {
+        operation: 'OR21',
+        method: 'PUT',
+        path: this.orderPath(orderId, 'accept'),
+        body: { order_lines: lines },
+      },
+      async () => {
+        const now = await this.getOrder(orderId);
+        return now && now.order_state !== 'WAITING_ACCEPTANCE'
+          ? { outcome: 'already-decided', state: now.order_state }
+          : undefined;
+      },
+      attempts,
+    );
+  }
+
+  /**
+   * OR23: a registered carrier code (from SH21), or a carrier name where the marketplace allows one. Read back
+   * before any resend: `already-applied` when the order already carries this tracking number.
+   */
+  async updateTracking(
+    orderId: string,
+    tracking: TrackingUpdate,
+    attempts = 3,
+  ): Promise<{ outcome: 'sent' | 'already-applied' }> {
+    return this.writeWithReadBack(
+      {
+        operation: 'OR23',
+        method: 'PUT',
+        path: this.orderPath(orderId, 'tracking'),
+        body: {
+          carrier_code: tracking.carrierCode,
+          carrier_name: tracking.carrierName,
+          carrier_url: tracking.carrierUrl,
+          tracking_number: tracking.trackingNumber,
+        },
+      },
+      async () =>
+        (await this.getOrder(orderId))?.shipping_tracking === tracking.trackingNumber
+          ? { outcome: 'already-applied' }
+          : undefined,
+      attempts,
+    );
+  }
+
+  /** OR24: only for an order in SHIPPING. Read back before any resend: `already-shipped` when it moved on. */
+  async shipOrder(
+    orderId: string,
+    attempts = 3,
+  ): Promise<{ outcome: 'sent' } | { outcome: 'already-shipped'; state: string }> {
+    return this.writeWithReadBack(
+      { operation: 'OR24', method: 'PUT', path: this.orderPath(orderId, 'ship') },
+      async () => {
+        const now = await this.getOrder(orderId);
+        return now && SHIPPED_OR_LATER.has(now.order_state)
+          ? { outcome: 'already-shipped', state: now.order_state }
+          : undefined;
+      },
+      attempts,
+    );
+  }
+
+  /** SH12: the shipping types, with `mandatory_tracking`. */
+  async listShippingTypes(): Promise<MiraklShippingType[]> {
+    const res = await this.transport.call<{ shipping_types?: MiraklShippingType[] | null }>({
+      operation: 'SH12',
+      method: 'GET',
+      path: '/api/shipping/types',
+    });
+    return res.body?.shipping_types ?? [];
+  }
+
+  /**
+   * A write is sent once. Only when it got no clear answer (transient error) is the state read back:
+   * `landed` says whether the write already took effect (and what to return), else it is sent again.
+   * A refusal from Mirakl (4xx) is thrown at once.
+   */
+  private async writeWithReadBack<R>(
+    req: MiraklRequest,
+    landed: () => Promise<R | undefined>,
+    attempts: number,
+  ): Promise<R | { outcome: 'sent' }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.transport.call({
-          operation: 'OR21',
-          method: 'PUT',
-          path: `/api/orders/${encodeURIComponent(orderId)}/accept`,
-          body: { order_lines: lines },
-        });
+        await this.transport.call(req);
         return { outcome: 'sent' };
       } catch (err) {
         if (!(err instanceof MiraklApiError) || !err.transient || attempt >= attempts) throw err;
-        const now = await this.getOrder(orderId);
-        if (now && now.order_state !== 'WAITING_ACCEPTANCE')
-          return { outcome: 'already-decided', state: now.order_state };
+        const already = await landed();
+        if (already) return already;
       }
     }
+  }
+
+  private orderPath(orderId: string, action: string): string {
+    return `/api/orders/${encodeURIComponent(orderId)}/${action}`;
   }
 
   /** SH21: the carriers this marketplace knows (codes to send with OR23). */

@@ -86,6 +86,10 @@ export interface MiraklOrder {
   } | null;
   /** Anonymised: never an identity. Identify customers by `customer.customer_id`. */
   customer_notification_email?: string | null;
+  shipping_carrier_code?: string | null;
+  shipping_company?: string | null;
+  shipping_tracking?: string | null;
+  shipping_tracking_url?: string | null;
   order_lines: MiraklOrderLine[];
   [field: string]: unknown;
 }
@@ -97,6 +101,22 @@ export interface MiraklCarrier {
   /** Holds `{trackingId}` where the tracking number goes. */
   tracking_url?: string | null;
   [field: string]: unknown;
+}
+
+export interface MiraklShippingType {
+  code: string;
+  label: string;
+  mandatory_tracking?: boolean | null;
+  click_and_collect?: boolean | null;
+  [field: string]: unknown;
+}
+
+/** OR23: `carrierCode` from SH21, or `carrierName` (+ `carrierUrl`) where the marketplace allows others. */
+export interface TrackingUpdate {
+  carrierCode?: string;
+  carrierName?: string;
+  carrierUrl?: string;
+  trackingNumber: string;
 }
 
 /** OR11 filters (dates as ISO-8601 strings). */
