@@ -14,8 +14,15 @@
  *   BENCH_RUNS=8000:batch,8000:event BENCH_SECONDS=20 BENCH_EVENTS_PER_TX=1 BENCH_WRITERS=32 pnpm bench:backbone
  */
 import 'reflect-metadata';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  cpuSeconds,
+  fmt,
+  kafkaProducerPerformance,
+  kafkajsRawThroughput,
+  pgbenchCommitRate,
+} from './ceilings';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -57,149 +64,7 @@ const PARTITIONS = env('BENCH_PARTITIONS', 6);
 
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const log = (s: string) => process.stdout.write(`${s}\n`);
-
-async function kafkaProducerPerformance(): Promise<string> {
-  const lib = join(ROOT, 'infra/kafka/lib');
-  const tools = join(ROOT, 'infra/kafka/tools-lib');
-  if (!existsSync(join(tools, 'kafka-tools-3.9.2.jar'))) {
-    execFileSync(
-      'mvn',
-      [
-        '-q',
-        '-B',
-        'dependency:copy',
-        '-Dartifact=org.apache.kafka:kafka-tools:3.9.2',
-        `-DoutputDirectory=${tools}`,
-      ],
-      {
-        cwd: join(ROOT, 'infra/kafka'),
-        stdio: 'inherit',
-      },
-    );
-  }
-  const topic = `bench-raw-${Date.now()}`;
-  await createTopics(testKafka('bench-raw'), [topic], PARTITIONS); // the broker does not auto-create topics
-  const r = spawnSync(
-    'java',
-    [
-      '-Xmx512m',
-      '-cp',
-      `${lib}/*:${tools}/*`,
-      'org.apache.kafka.tools.ProducerPerformance',
-      '--topic',
-      topic,
-      '--num-records',
-      '500000',
-      '--record-size',
-      '400',
-      '--throughput',
-      '-1',
-      '--producer-props',
-      'bootstrap.servers=127.0.0.1:9092',
-      'acks=all',
-      'linger.ms=5',
-    ],
-    { encoding: 'utf8', timeout: 180_000 },
-  );
-  const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-  const m = last.match(/([\d.]+) records\/sec .*?([\d.]+) ms avg latency/);
-  return m
-    ? `${fmt(Number(m[1]))} records/s (400 B, acks=all, avg latency ${m[2]} ms)`
-    : `not measured (${(r.stderr ?? '').slice(0, 200)})`;
-}
-
-async function kafkajsRawThroughput(): Promise<number> {
-  const kafka = testKafka('bench-raw');
-  const topic = `bench-kafkajs-${Date.now()}`;
-  await createTopics(kafka, [topic], PARTITIONS);
-  const producer = createProducer(kafka);
-  await producer.connect();
-  const value = 'x'.repeat(400);
-  const total = 100_000;
-  const t0 = performance.now();
-  for (let sent = 0; sent < total; sent += 500) {
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: Array.from({ length: 500 }, (_, i) => ({ key: `k${(sent + i) % 1000}`, value })),
-    });
-  }
-  const rate = total / ((performance.now() - t0) / 1000);
-  await producer.disconnect();
-  return rate;
-}
-
-function pgbenchCommitRate(): string {
-  const bin = ['/usr/lib/postgresql']
-    .flatMap((d) => (existsSync(d) ? readdirSync(d).map((v) => join(d, v, 'bin/pgbench')) : []))
-    .find(existsSync);
-  if (!bin) return 'not measured (pgbench not found)';
-  const db = `bench_pgbench`;
-  spawnSync('psql', [
-    '-h',
-    '127.0.0.1',
-    '-U',
-    'postgres',
-    '-d',
-    'postgres',
-    '-qc',
-    `DROP DATABASE IF EXISTS ${db}`,
-  ]);
-  spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-qc', `CREATE DATABASE ${db}`]);
-  spawnSync('psql', [
-    '-h',
-    '127.0.0.1',
-    '-U',
-    'postgres',
-    '-d',
-    db,
-    '-qc',
-    'CREATE TABLE t (id bigserial primary key, v text)',
-  ]);
-  const script = '/tmp/bench-commit.sql';
-  writeFileSync(script, "INSERT INTO t (v) VALUES ('x');\n");
-  const r = spawnSync(
-    bin,
-    ['-h', '127.0.0.1', '-U', 'postgres', '-n', '-f', script, '-c', '8', '-j', '2', '-T', '10', db],
-    { encoding: 'utf8' },
-  );
-  spawnSync('psql', [
-    '-h',
-    '127.0.0.1',
-    '-U',
-    'postgres',
-    '-d',
-    'postgres',
-    '-qc',
-    `DROP DATABASE IF EXISTS ${db}`,
-  ]);
-  const m = (r.stdout ?? '').match(/tps = ([\d.]+)/);
-  return m
-    ? `${fmt(Number(m[1]))} commits/s (pgbench, 8 clients, one-row insert per transaction)`
-    : 'not measured';
-}
-
-/** CPU seconds used so far by this process, PostgreSQL's processes and Kafka's JVM (from /proc; Linux only). */
-function cpuSeconds(): { node: number; postgres: number; kafka: number } {
-  const out = { node: 0, postgres: 0, kafka: 0 };
-  const tick = 100; // USER_HZ
-  for (const pid of existsSync('/proc') ? readdirSync('/proc').filter((d) => /^\d+$/.test(d)) : []) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const used = (Number(f[11]) + Number(f[12])) / tick; // utime + stime
-      if (Number(pid) === process.pid) out.node += used;
-      else if (comm === 'postgres') out.postgres += used;
-      else if (comm === 'java') out.kafka += used;
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return out;
-}
 
 interface PipelineResult {
   cpu: string;
@@ -385,9 +250,9 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Kafka 3.9.2 single-node KRaft, PostgreSQL ${pgVersion}`;
   log(`backbone benchmark, ${date} UTC, ${machine}`);
   log('ceilings of this machine, same run:');
-  const kafkaJava = await kafkaProducerPerformance();
+  const kafkaJava = await kafkaProducerPerformance(ROOT, PARTITIONS);
   log(`  Kafka ProducerPerformance: ${kafkaJava}`);
-  const kjs = await kafkajsRawThroughput();
+  const kjs = await kafkajsRawThroughput(PARTITIONS);
   log(`  kafkajs raw producer: ${fmt(kjs)} messages/s (400 B, acks=all, idempotent, batches of 500)`);
   const pg = pgbenchCommitRate();
   log(`  PostgreSQL: ${pg}`);

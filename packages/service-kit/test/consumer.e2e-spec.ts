@@ -240,13 +240,10 @@ describe(TopicConsumer.name, () => {
       messages: [ms[0]].map((x) => ({ key: x.key, value: x.value, headers: x.headers })),
     });
     expect(
-      await waitFor(
-        async () =>
-          (await h.metricValue('backbone_messages_consumed_total', {
-            topic: topic.name,
-            outcome: 'duplicate',
-          })) === 1,
-        20000,
+      await h.waitForMetric(
+        'backbone_messages_consumed_total',
+        { topic: topic.name, outcome: 'duplicate' },
+        1,
       ),
     ).toBe(true);
     expect((await effects(topic.name)).map((e) => e.seq)).toEqual([1, 2, 3]);
@@ -259,13 +256,10 @@ describe(TopicConsumer.name, () => {
     for (let i = 0; i < 3; i++)
       await raw.send({ topic: topic.name, messages: [{ key: m.key, value: m.value, headers: m.headers }] });
     expect(
-      await waitFor(
-        async () =>
-          (await h.metricValue('backbone_messages_consumed_total', {
-            topic: topic.name,
-            outcome: 'duplicate',
-          })) === 2,
-        20000,
+      await h.waitForMetric(
+        'backbone_messages_consumed_total',
+        { topic: topic.name, outcome: 'duplicate' },
+        2,
       ),
     ).toBe(true);
     expect(await effects(topic.name)).toHaveLength(1);

@@ -86,13 +86,10 @@ describe('dead-letter replay', () => {
 
     await replayDeadLetters(kafka, `${topic.name}.dlq`, { select: [unknownSku.envelope.eventId] });
     expect(
-      await waitFor(
-        async () =>
-          (await h.metricValue('backbone_messages_consumed_total', {
-            topic: topic.name,
-            outcome: 'duplicate',
-          })) === 1,
-        20000,
+      await h.waitForMetric(
+        'backbone_messages_consumed_total',
+        { topic: topic.name, outcome: 'duplicate' },
+        1,
       ),
     ).toBe(true);
     expect(await effects()).toEqual([{ seq: 1 }, { seq: 2 }]);

@@ -8,7 +8,7 @@ import { createProducer } from '../src/kafka/kafka.factory';
 import { BackboneMetrics } from '../src/metrics/backbone-metrics';
 import { OutboxRelay, type OutboxRelayOptions } from '../src/outbox/outbox.relay';
 import { OutboxWriter } from '../src/outbox/outbox.writer';
-import { testLogger } from '../src/testing';
+import { testLogger, waitFor } from '../src/testing';
 
 /** Real components wired by hand for integration specs (what BackboneModule does in a service). */
 export class Harness {
@@ -79,6 +79,16 @@ export class Harness {
     const m = await this.metrics.registry.getSingleMetric(name)?.get();
     const v = m?.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
     return v?.value ?? 0;
+  }
+
+  /** Waits until a metric reaches `value` (true), or the timeout passes (false). */
+  waitForMetric(
+    name: string,
+    labels: Record<string, string>,
+    value: number,
+    timeoutMs = 20000,
+  ): Promise<boolean> {
+    return waitFor(async () => (await this.metricValue(name, labels)) === value, timeoutMs);
   }
 
   async close(): Promise<void> {

@@ -117,13 +117,9 @@ describe(OutboxRelay.name, () => {
     await h.relay();
     const all = await readTopic(kafka, topic.name, { count: 80, timeoutMs: 15000 });
     expect(all).toHaveLength(80); // every event went out twice
-    expect(
-      await waitFor(
-        async () =>
-          (await h.metricValue('backbone_messages_consumed_total', { outcome: 'duplicate' })) === 40,
-        20000,
-      ),
-    ).toBe(true);
+    expect(await h.waitForMetric('backbone_messages_consumed_total', { outcome: 'duplicate' }, 40)).toBe(
+      true,
+    );
     const effects: { event_id: string }[] = await db.dataSource.query(`SELECT event_id FROM effects`);
     expect(effects.map((e) => e.event_id).sort()).toEqual([...ids].sort()); // each effect exactly once
     expect(await h.metricValue('backbone_messages_consumed_total', { outcome: 'handled' })).toBe(40);

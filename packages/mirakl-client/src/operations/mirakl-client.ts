@@ -167,13 +167,8 @@ export class MiraklClient {
   }
 
   /** SH12: the shipping types, with `mandatory_tracking`. */
-  async listShippingTypes(): Promise<MiraklShippingType[]> {
-    const res = await this.transport.call<{ shipping_types?: MiraklShippingType[] | null }>({
-      operation: 'SH12',
-      method: 'GET',
-      path: '/api/shipping/types',
-    });
-    return res.body?.shipping_types ?? [];
+  listShippingTypes(): Promise<MiraklShippingType[]> {
+    return this.getList<MiraklShippingType>('SH12', '/api/shipping/types', 'shipping_types');
   }
 
   /**
@@ -203,12 +198,17 @@ export class MiraklClient {
   }
 
   /** SH21: the carriers this marketplace knows (codes to send with OR23). */
-  async listCarriers(): Promise<MiraklCarrier[]> {
-    const res = await this.transport.call<{ carriers?: MiraklCarrier[] | null }>({
-      operation: 'SH21',
+  listCarriers(): Promise<MiraklCarrier[]> {
+    return this.getList<MiraklCarrier>('SH21', '/api/shipping/carriers', 'carriers');
+  }
+
+  /** A read answering `{ <key>: [...] }` in one page; a missing or null list is empty. */
+  private async getList<T>(operation: string, path: string, key: string): Promise<T[]> {
+    const res = await this.transport.call<Record<string, T[] | null | undefined>>({
+      operation,
       method: 'GET',
-      path: '/api/shipping/carriers',
+      path,
     });
-    return res.body?.carriers ?? [];
+    return res.body?.[key] ?? [];
   }
 }

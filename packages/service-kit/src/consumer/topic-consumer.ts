@@ -12,6 +12,7 @@ import { classifyError } from '../errors/backbone-errors';
 import { withCorrelation } from '../logging/correlation';
 import type { BackboneMetrics } from '../metrics/backbone-metrics';
 import { deadLetterMessage, type DeadLetterReason } from './dead-letter';
+import { recordInInbox } from './inbox';
 import { retryDelayMs } from './retry-backoff';
 
 /** What a handler receives beside the event: the transaction its effects must use. */
@@ -75,6 +76,12 @@ export interface TopicConsumerDeps {
 
 type Outcome = 'handled' | 'duplicate' | 'dead_lettered';
 
+const correlationOf = (event: EventEnvelope<unknown>) => ({
+  correlationId: event.correlationId,
+  causationId: event.eventId,
+  marketplace: event.marketplace,
+});
+
 const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 
 /** One message and the calls of the batch it came in that handling it needs. */
@@ -96,13 +103,13 @@ const lostPartition = (error: unknown) =>
 type Decoded<P extends object> = DecodeResult<P>;
 type ValidItem<P extends object> = { ref: MessageRef; decoded: Extract<DecodeResult<P>, { ok: true }> };
 
-/** A handler of a chunk failed: which message, and the error. */
-class ChunkHandlerFailed extends Error {
+/** A handler failed inside `handleInTransaction`: which of its messages (-1: a batch handler, no one message), and why. */
+class HandlerFailed extends Error {
   constructor(
     readonly index: number,
     override readonly cause: unknown,
   ) {
-    super('a handler of the chunk failed');
+    super('a handler failed');
   }
 }
 
@@ -201,7 +208,7 @@ export class TopicConsumer<P extends object> {
     const started = process.hrtime.bigint();
     let outcomes: Outcome[];
     try {
-      outcomes = await this.handleChunk(valid);
+      outcomes = await this.handleInTransaction(valid, 1);
     } catch (error) {
       if (lostPartition(error)) throw error;
       return this.handleOneByOne(valid, error);
@@ -210,69 +217,44 @@ export class TopicConsumer<P extends object> {
     valid.forEach((it, i) => this.settled(it.ref, it.decoded, outcomes[i], share));
   }
 
-  /** One transaction for the chunk: inbox rows, then the new events' handler(s), in offset order. */
-  private async handleChunk(valid: ValidItem<P>[]): Promise<Outcome[]> {
+  /**
+   * One transaction: the events' ids into the inbox, then the handler on the new ones, in offset order (a
+   * copy of an event earlier in `items` is a duplicate). Serves a chunk (attempt 1) and a single message
+   * (any attempt). A handler's failure is thrown as `HandlerFailed` naming the message (-1 for a batch
+   * handler: no one message to blame).
+   */
+  private handleInTransaction(items: ValidItem<P>[], attempt: number): Promise<Outcome[]> {
     return this.deps.dataSource.transaction(async (manager) => {
-      const inserted: { event_id: string }[] = await manager.query(
-        `INSERT INTO backbone_inbox (consumer, event_id, topic)
-         SELECT $1, id, $3 FROM unnest($2::uuid[]) AS id
-         ON CONFLICT DO NOTHING RETURNING event_id`,
-        [this.groupId, valid.map((v) => v.decoded.event.eventId), this.topic.name],
-      );
-      // PostgreSQL returns uuids in lower case, whatever case the producer wrote them in.
-      const fresh = new Set(inserted.map((r) => r.event_id.toLowerCase()));
-      // A redelivered copy in the same chunk is a duplicate of the first: only the first runs.
-      const isNew = (event: EventEnvelope<P>) => fresh.delete(event.eventId.toLowerCase());
-      const outcomes: Outcome[] = [];
-      if (typeof this.handler !== 'function') {
-        const events: EventEnvelope<P>[] = [];
-        for (const { decoded } of valid) {
-          const keep = isNew(decoded.event);
-          outcomes.push(keep ? 'handled' : 'duplicate');
-          if (keep) events.push(decoded.event);
-        }
-        const first = valid[0].ref;
+      const ids = items.map((it) => it.decoded.event.eventId);
+      const fresh = await recordInInbox(manager, this.groupId, this.topic.name, ids);
+      const outcomes: Outcome[] = ids.map((id) => (fresh.delete(id.toLowerCase()) ? 'handled' : 'duplicate'));
+      if (!outcomes.includes('handled')) return outcomes;
+      const handler = this.handler;
+      if (typeof handler !== 'function') {
+        const events = items.filter((_, i) => outcomes[i] === 'handled').map((it) => it.decoded.event);
+        const { topic, partition } = items[0].ref;
         try {
-          if (events.length > 0) {
-            await this.handler.batch(events, {
-              manager,
-              attempt: 1,
-              topic: first.topic,
-              partition: first.partition,
-            });
-          }
+          await handler.batch(events, { manager, attempt, topic, partition });
         } catch (error) {
-          throw new ChunkHandlerFailed(-1, error); // no one message to blame: each starts again at attempt 1
+          throw new HandlerFailed(items.length === 1 ? 0 : -1, error);
         }
         return outcomes;
       }
-      const handler = this.handler;
-      for (const [index, { ref, decoded }] of valid.entries()) {
+      for (const [index, { ref, decoded }] of items.entries()) {
+        if (outcomes[index] !== 'handled') continue;
         const event = decoded.event;
-        if (!isNew(event)) {
-          outcomes.push('duplicate');
-          continue;
-        }
+        const ctx = {
+          manager,
+          attempt,
+          topic: ref.topic,
+          partition: ref.partition,
+          offset: ref.message.offset,
+        };
         try {
-          await withCorrelation(
-            {
-              correlationId: event.correlationId,
-              causationId: event.eventId,
-              marketplace: event.marketplace,
-            },
-            () =>
-              handler(event, {
-                manager,
-                attempt: 1,
-                topic: ref.topic,
-                partition: ref.partition,
-                offset: ref.message.offset,
-              }),
-          );
+          await withCorrelation(correlationOf(event), () => handler(event, ctx));
         } catch (error) {
-          throw new ChunkHandlerFailed(index, error);
+          throw new HandlerFailed(index, error);
         }
-        outcomes.push('handled');
         await this.beat(ref); // a long chunk must not outlive the session
       }
       return outcomes;
@@ -284,7 +266,7 @@ export class TopicConsumer<P extends object> {
    * whose handler failed in the chunk has used its first attempt already.
    */
   private async handleOneByOne(valid: ValidItem<P>[], chunkError: unknown): Promise<void> {
-    const failed = chunkError instanceof ChunkHandlerFailed ? chunkError : undefined;
+    const failed = chunkError instanceof HandlerFailed ? chunkError : undefined;
     if (chunkError && !failed) {
       this.deps.logger.warn(
         { err: chunkError, topic: this.topic.name },
@@ -294,9 +276,8 @@ export class TopicConsumer<P extends object> {
     for (const [index, { ref, decoded }] of valid.entries()) {
       const started = process.hrtime.bigint();
       const event = decoded.event;
-      const outcome = await withCorrelation(
-        { correlationId: event.correlationId, causationId: event.eventId, marketplace: event.marketplace },
-        () => this.handleWithRetries(ref, event, index === failed?.index ? failed.cause : undefined),
+      const outcome = await withCorrelation(correlationOf(event), () =>
+        this.handleWithRetries({ ref, decoded }, index === failed?.index ? failed.cause : undefined),
       );
       this.settled(ref, decoded, outcome, seconds(started));
       await this.beat(ref);
@@ -330,28 +311,18 @@ export class TopicConsumer<P extends object> {
   }
 
   /** `firstFailure`: the error of an attempt already made (in a chunk); this call goes on from attempt 2. */
-  private async handleWithRetries(
-    p: MessageRef,
-    event: EventEnvelope<P>,
-    firstFailure?: unknown,
-  ): Promise<Outcome> {
+  private async handleWithRetries(item: ValidItem<P>, firstFailure?: unknown): Promise<Outcome> {
     const log = this.deps.logger;
+    const p = item.ref;
+    const event = item.decoded.event;
     for (let attempt = 1; ; attempt++) {
       try {
         if (attempt === 1 && firstFailure !== undefined) throw firstFailure;
-        return await this.deps.dataSource.transaction(async (manager) => {
-          const inserted: unknown[] = await manager.query(
-            `INSERT INTO backbone_inbox (consumer, event_id, topic) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING RETURNING 1`,
-            [this.groupId, event.eventId, p.topic],
-          );
-          if (inserted.length === 0) return 'duplicate' as const;
-          const ctx = { manager, attempt, topic: p.topic, partition: p.partition, offset: p.message.offset };
-          if (typeof this.handler === 'function') await this.handler(event, ctx);
-          else await this.handler.batch([event], ctx);
-          return 'handled' as const;
-        });
-      } catch (error) {
+        const [outcome] = await this.handleInTransaction([item], attempt);
+        return outcome;
+      } catch (thrown) {
+        if (lostPartition(thrown)) throw thrown; // the new owner of the partition handles it
+        const error = thrown instanceof HandlerFailed ? thrown.cause : thrown;
         const d = classifyError(error);
         if (d.action === 'dead-letter' || attempt >= this.options.maxAttempts || this.stopping) {
           if (this.stopping && d.action === 'retry') throw error; // leave the offset: the next owner retries

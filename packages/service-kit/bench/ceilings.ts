@@ -1,0 +1,134 @@
+/**
+ * The raw ceilings of this machine, measured in the same run as a benchmark so its figures can be read
+ * against them: Kafka's own producer, kafkajs' raw producer, PostgreSQL's commit rate, and the CPU each
+ * process used.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createProducer } from '../src/kafka/kafka.factory';
+import { createTopics, testKafka } from '../src/testing';
+
+export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** Kafka's ProducerPerformance tool (fetched once from Maven Central beside the broker's jars). */
+export async function kafkaProducerPerformance(root: string, partitions: number): Promise<string> {
+  const lib = join(root, 'infra/kafka/lib');
+  const tools = join(root, 'infra/kafka/tools-lib');
+  if (!existsSync(join(tools, 'kafka-tools-3.9.2.jar'))) {
+    execFileSync(
+      'mvn',
+      [
+        '-q',
+        '-B',
+        'dependency:copy',
+        '-Dartifact=org.apache.kafka:kafka-tools:3.9.2',
+        `-DoutputDirectory=${tools}`,
+      ],
+      {
+        cwd: join(root, 'infra/kafka'),
+        stdio: 'inherit',
+      },
+    );
+  }
+  const topic = `bench-raw-${Date.now()}`;
+  await createTopics(testKafka('bench-raw'), [topic], partitions); // the broker does not auto-create topics
+  const r = spawnSync(
+    'java',
+    [
+      '-Xmx512m',
+      '-cp',
+      `${lib}/*:${tools}/*`,
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic',
+      topic,
+      '--num-records',
+      '500000',
+      '--record-size',
+      '400',
+      '--throughput',
+      '-1',
+      '--producer-props',
+      'bootstrap.servers=127.0.0.1:9092',
+      'acks=all',
+      'linger.ms=5',
+    ],
+    { encoding: 'utf8', timeout: 180_000 },
+  );
+  const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  const m = last.match(/([\d.]+) records\/sec .*?([\d.]+) ms avg latency/);
+  return m
+    ? `${fmt(Number(m[1]))} records/s (400 B, acks=all, avg latency ${m[2]} ms)`
+    : `not measured (${(r.stderr ?? '').slice(0, 200)})`;
+}
+
+/** kafkajs producing 100,000 messages of 400 B in batches of 500, as the relay's producer is set up. */
+export async function kafkajsRawThroughput(partitions: number): Promise<number> {
+  const kafka = testKafka('bench-raw');
+  const topic = `bench-kafkajs-${Date.now()}`;
+  await createTopics(kafka, [topic], partitions);
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const value = 'x'.repeat(400);
+  const total = 100_000;
+  const t0 = performance.now();
+  for (let sent = 0; sent < total; sent += 500) {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: 500 }, (_, i) => ({ key: `k${(sent + i) % 1000}`, value })),
+    });
+  }
+  const rate = total / ((performance.now() - t0) / 1000);
+  await producer.disconnect();
+  return rate;
+}
+
+/** pgbench, 8 clients for 10 s, one one-row insert per transaction, in a database of its own. */
+export function pgbenchCommitRate(): string {
+  const bin = ['/usr/lib/postgresql']
+    .flatMap((d) => (existsSync(d) ? readdirSync(d).map((v) => join(d, v, 'bin/pgbench')) : []))
+    .find(existsSync);
+  if (!bin) return 'not measured (pgbench not found)';
+  const db = 'bench_pgbench';
+  const psql = (database: string, sql: string) =>
+    spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-qc', sql]);
+  psql('postgres', `DROP DATABASE IF EXISTS ${db}`);
+  psql('postgres', `CREATE DATABASE ${db}`);
+  psql(db, 'CREATE TABLE t (id bigserial primary key, v text)');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const script = join(dir, 'commit.sql');
+  writeFileSync(script, "INSERT INTO t (v) VALUES ('x');\n");
+  const r = spawnSync(
+    bin,
+    ['-h', '127.0.0.1', '-U', 'postgres', '-n', '-f', script, '-c', '8', '-j', '2', '-T', '10', db],
+    { encoding: 'utf8' },
+  );
+  psql('postgres', `DROP DATABASE IF EXISTS ${db}`);
+  rmSync(dir, { recursive: true, force: true });
+  const m = (r.stdout ?? '').match(/tps = ([\d.]+)/);
+  return m
+    ? `${fmt(Number(m[1]))} commits/s (pgbench, 8 clients, one-row insert per transaction)`
+    : 'not measured';
+}
+
+/** CPU seconds used so far by this process, PostgreSQL's processes and Kafka's JVM (from /proc; Linux only). */
+export function cpuSeconds(): { node: number; postgres: number; kafka: number } {
+  const out = { node: 0, postgres: 0, kafka: 0 };
+  const tick = 100; // USER_HZ
+  for (const pid of existsSync('/proc') ? readdirSync('/proc').filter((d) => /^\d+$/.test(d)) : []) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const used = (Number(f[11]) + Number(f[12])) / tick; // utime + stime
+      if (Number(pid) === process.pid) out.node += used;
+      else if (comm === 'postgres') out.postgres += used;
+      else if (comm === 'java') out.kafka += used;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
