@@ -254,4 +254,52 @@ describe('Mirakl client against the Mirakl sandbox', () => {
     expect(await c2.shipOrder(id)).toEqual({ outcome: 'already-shipped', state: 'SHIPPED' });
     expect(puts).toEqual(['OR24:0', 'OR11:200']); // one OR24, then the read-back; no second OR24
   });
+
+  it('answers garbage with a clear 4xx and keeps serving', async () => {
+    const id = await inShipping();
+    const seller = (method: string, path: string, body?: string) =>
+      fetch(`${base}/mp/decathlon-fr${path}`, { method, body, headers: { authorization: decathlon.apiKey } });
+    const admin = (path: string, body: string) =>
+      fetch(`${base}/admin${path}`, { method: 'POST', body, headers: { 'x-admin-token': ADMIN } });
+    const cases: [Promise<Response>, number, string][] = [
+      [seller('PUT', `/api/orders/${id}/accept`, '{"order_lines": ['), 400, 'Malformed JSON body'],
+      [seller('PUT', `/api/orders/${id}/tracking`, '[1,2]'), 400, 'Malformed JSON body'],
+      [
+        seller('PUT', `/api/orders/${id}/tracking`, '{"carrier_code":"DPD","tracking_number":12345}'),
+        400,
+        'tracking_number must be a string',
+      ],
+      [
+        seller('PUT', `/api/orders/${id}/tracking`, '{"carrier_code":"DPD"}'),
+        400,
+        'tracking_number is required',
+      ],
+      [seller('GET', '/api/orders?start_update_date=yesterday'), 400, 'Invalid date'],
+      [seller('PUT', '/api/orders/NOPE-A/ship', '{}'), 404, 'not found'],
+      [seller('PUT', '/api/orders/%E0%A4%A/ship', '{}'), 400, 'Malformed path segment'],
+      [seller('DELETE', '/api/orders'), 404, 'No such operation'],
+      [seller('PUT', `/api/orders/${id}/tracking`, 'x'.repeat(1_100_000)), 413, 'Payload too large'],
+      [
+        admin('/marketplaces/decathlon-fr/orders', '{"lines":[{"offerSku":"A","quantity":1,"unitPrice":1}]}'),
+        400,
+        'customerId',
+      ],
+      [
+        admin(
+          '/marketplaces/decathlon-fr/orders',
+          '{"customerId":"C","lines":[{"offerSku":"A","quantity":"two","unitPrice":1}]}',
+        ),
+        400,
+        'quantity',
+      ],
+      [admin('/clock/advance', '{"ms":-5}'), 400, 'only moves forward'],
+      [admin('/clock/advance', 'x'.repeat(1_100_000)), 413, 'too large'],
+    ];
+    for (const [response, status, text] of cases) {
+      const res = await response;
+      expect([res.status, (await res.text()).includes(text)]).toEqual([status, true]);
+    }
+    expect(((await client().getOrder(id)) as MiraklOrder).order_state).toBe('SHIPPING'); // nothing changed, still up
+    expect(sandbox.orders.list(decathlon.code)).toHaveLength(1);
+  });
 });

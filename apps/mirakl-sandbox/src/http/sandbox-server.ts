@@ -121,20 +121,22 @@ export class MiraklSandbox {
       return send(res, 411, { status: 411, message: 'Length Required' });
     }
     try {
+      // `/api/orders/<order_id>/...`: the order id, percent-decoded (a malformed escape is the caller's 400).
+      const orderId = parts[3] === 'orders' && parts[4] !== undefined ? decodePathSegment(parts[4]) : '';
       switch (op) {
         case 'OR11':
           return this.or11(res, mp, url);
         case 'OR21':
-          return this.or21(res, mp, parts[4], body);
+          return this.or21(res, mp, orderId, body);
         case 'SH21':
           return send(res, 200, { carriers: mp.carriers });
         case 'SH12':
           return send(res, 200, { shipping_types: mp.shippingTypes });
         case 'OR23':
-          this.orders.setTracking(mp.code, decodeURIComponent(parts[4]), parseJson(body));
+          this.orders.setTracking(mp.code, orderId, stringFields(jsonObject(body), TRACKING_FIELDS));
           return this.written(req, res, faults);
         case 'OR24':
-          this.orders.ship(mp.code, decodeURIComponent(parts[4]));
+          this.orders.ship(mp.code, orderId);
           return this.written(req, res, faults);
       }
     } catch (err) {
@@ -188,12 +190,7 @@ export class MiraklSandbox {
   }
 
   private or21(res: ServerResponse, mp: MarketplaceSettings, orderId: string, body: string): void {
-    let parsed: { order_lines?: unknown };
-    try {
-      parsed = JSON.parse(body || 'null') ?? {};
-    } catch {
-      throw new SandboxRefusal(400, 'Malformed JSON body');
-    }
+    const parsed = jsonObject(body);
     const lines = Array.isArray(parsed.order_lines) ? parsed.order_lines : [];
     const decisions = lines
       .filter(
@@ -201,7 +198,7 @@ export class MiraklSandbox {
           typeof l === 'object' && l !== null && typeof (l as { id?: unknown }).id === 'string',
       )
       .map((l) => ({ id: l.id, accepted: l.accepted }));
-    this.orders.accept(mp.code, decodeURIComponent(orderId), decisions);
+    this.orders.accept(mp.code, orderId, decisions);
     this.written(res.req, res, this.faults.get(mp.code)!);
   }
 
@@ -216,13 +213,9 @@ export class MiraklSandbox {
       return send(res, 401, { message: 'admin token required (x-admin-token)' });
     }
     const body = await readBody(req);
-    let json: Record<string, unknown>;
+    if (body === undefined) return send(res, 413, { message: 'body too large' });
     try {
-      json = body ? JSON.parse(body) : {};
-    } catch {
-      return send(res, 400, { message: 'body is not JSON' });
-    }
-    try {
+      const json = jsonObject(body);
       const [area, mpCode, sub] = parts;
       if (req.method === 'POST' && area === 'clock' && mpCode === 'advance') {
         this.clock.advance(Number(json.ms));
@@ -271,14 +264,40 @@ function operationOf(method: string, path: string): Operation | undefined {
   return undefined;
 }
 
-function parseJson(body: string): Record<string, string | undefined> {
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new SandboxRefusal(400, `Malformed path segment: ${segment}`);
+  }
+}
+
+/** A JSON object body (an empty body is `{}`); Mirakl's 400 for anything else. */
+function jsonObject(body: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(body || '{}');
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, string | undefined>;
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
   } catch {
     // answered below
   }
-  throw new SandboxRefusal(400, 'Malformed JSON body');
+  throw new SandboxRefusal(400, 'Malformed JSON body: a JSON object is expected');
+}
+
+const TRACKING_FIELDS = ['carrier_code', 'carrier_name', 'carrier_url', 'tracking_number'] as const;
+
+/** The named fields, each a string or absent; Mirakl's 400 naming the first that is anything else. */
+function stringFields<K extends string>(
+  body: Record<string, unknown>,
+  names: readonly K[],
+): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  for (const name of names) {
+    const v = body[name];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string') throw new SandboxRefusal(400, `${name} must be a string`);
+    out[name] = v;
+  }
+  return out;
 }
 
 const list = (v: string | null) =>

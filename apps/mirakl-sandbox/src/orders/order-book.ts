@@ -62,15 +62,28 @@ export class OrderBook {
 
   place(marketplace: string, input: OrderInput): string {
     const mp = this.settings(marketplace);
-    if (!input.lines?.length) throw new RangeError('an order needs at least one line');
+    if (typeof input?.customerId !== 'string' || !input.customerId)
+      throw new RangeError('customerId (a string) is required');
+    if (!Array.isArray(input.lines) || input.lines.length === 0)
+      throw new RangeError('an order needs at least one line');
     const now = this.clock.now();
     this.seq++;
     const commercialId = `${now.toString(36).toUpperCase()}${String(this.seq).padStart(4, '0')}`;
     const orderId = `${commercialId}-A`;
     const shipping = input.shippingPrice ?? 4.99;
     const lines: Line[] = input.lines.map((l, i) => {
-      if (!(l.quantity >= 1) || !(l.unitPrice >= 0))
-        throw new RangeError(`line ${i + 1}: quantity >= 1 and unitPrice >= 0`);
+      if (typeof l?.offerSku !== 'string' || !l.offerSku)
+        throw new RangeError(`line ${i + 1}: offerSku (a string) is required`);
+      if (
+        !Number.isInteger(l.quantity) ||
+        l.quantity < 1 ||
+        typeof l.unitPrice !== 'number' ||
+        !(l.unitPrice >= 0)
+      ) {
+        throw new RangeError(
+          `line ${i + 1}: quantity (an integer >= 1) and unitPrice (a number >= 0) are required`,
+        );
+      }
       const price = round2(l.unitPrice * l.quantity);
       const lineShipping = i === 0 ? shipping : 0;
       const commission = round2(price * (l.commissionRate ?? 0.12));
