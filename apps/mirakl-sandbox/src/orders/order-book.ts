@@ -46,6 +46,41 @@ interface StoredOrder {
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
+ * What happened to an order, for whoever keeps books on the side (the seller ledger behind TL02/IV01/SBC11).
+ * `order` is a snapshot taken after the change.
+ */
+export type OrderEvent =
+  | {
+      kind: 'state';
+      marketplace: string;
+      orderId: string;
+      from: string;
+      to: string;
+      at: number;
+      order: Readonly<Record<string, unknown>>;
+    }
+  | {
+      kind: 'refund';
+      marketplace: string;
+      orderId: string;
+      at: number;
+      order: Readonly<Record<string, unknown>>;
+      /** One per refunded line: amounts are positive, tax included where the order is TAX_INCLUDED. */
+      refunds: {
+        refund_id: string;
+        order_line_id: string;
+        quantity: number;
+        amount: number;
+        shipping_amount: number;
+        taxes: { code: string; amount: number }[];
+        shipping_taxes: { code: string; amount: number }[];
+        commission_amount: number;
+        commission_taxes: { code: string; amount: number }[];
+        reason_code: string;
+      }[];
+    };
+
+/**
  * Orders of every marketplace and their lifecycle, as Mirakl runs it:
  * STAGING → WAITING_ACCEPTANCE → (OR21) → WAITING_DEBIT → WAITING_DEBIT_PAYMENT → SHIPPING, or REFUSED when
  * every line is refused or the acceptance window passes. `last_updated_date` moves on every change.
@@ -54,6 +89,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 export class OrderBook {
   private readonly orders = new Map<string, StoredOrder>();
   private seq = 0;
+  private readonly listeners: ((e: OrderEvent) => void)[] = [];
 
   constructor(
     private readonly clock: SandboxClock,
@@ -144,8 +180,26 @@ export class OrderBook {
         country_iso_code: 'FRA',
       },
     });
+    this.emit({
+      kind: 'state',
+      marketplace,
+      orderId,
+      from: '',
+      to: 'STAGING',
+      at: now,
+      order: structuredClone(order),
+    });
     this.settle();
     return orderId;
+  }
+
+  /** Calls `listener` after every state change and refund, in the order they happen. */
+  onEvent(listener: (e: OrderEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  protected emit(e: OrderEvent): void {
+    for (const l of this.listeners) l(e);
   }
 
   /** Every order of a marketplace, in creation order, after time-driven transitions. */
@@ -315,12 +369,22 @@ export class OrderBook {
 
   private move(stored: StoredOrder, state: string, dueAt: number | undefined, at = this.clock.now()): void {
     const iso = new Date(at).toISOString();
+    const from = stored.order.order_state;
     stored.order.order_state = state;
     stored.order.last_updated_date = iso;
     if (state === 'WAITING_ACCEPTANCE')
       for (const l of stored.order.order_lines) l.order_line_state = 'WAITING_ACCEPTANCE';
     stored.dueAt = dueAt;
     stored.history.push({ state, at: iso });
+    this.emit({
+      kind: 'state',
+      marketplace: stored.marketplace,
+      orderId: stored.order.order_id,
+      from,
+      to: state,
+      at,
+      order: structuredClone(stored.order),
+    });
   }
 
   private settings(marketplace: string): MarketplaceSettings {
