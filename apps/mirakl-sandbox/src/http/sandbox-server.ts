@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { MarketplaceSettings } from '../marketplace';
 import { OrderBook, SandboxRefusal, type OrderInput } from '../orders/order-book';
+import { orderRoutes } from '../orders/order-routes';
+import { shippingRoutes } from '../shipping/shipping-routes';
+import { jsonObject, type AdminRoute, type SandboxRoute } from './route';
 import { SandboxClock } from '../sandbox-clock';
 
 /** Switchable faults of one marketplace (admin API). */
@@ -37,13 +40,12 @@ export interface SandboxOptions {
   random?: () => number;
 }
 
-const MAX_IDS = 100;
 const MAX_BODY = 1_000_000;
 
 /**
  * Mirakl's seller API for several marketplaces at once, each under `/mp/<code>` (its own instance: base URL
  * `http://host:port/mp/<code>`, its own key), plus an admin API under `/admin` to seed orders, move the clock,
- * inject faults and read the truth. Implemented: OR11, OR21, OR23, OR24, SH12, SH21.
+ * inject faults and read the truth. The operations live in route modules next to their state.
  */
 export class MiraklSandbox {
   readonly clock = new SandboxClock();
@@ -53,10 +55,15 @@ export class MiraklSandbox {
   private readonly calls = new Map<string, number[]>();
   private server?: Server;
   private readonly random: () => number;
+  /** Every seller API operation, one module per area (orders, shipping, offers, products, money). */
+  private readonly routes: SandboxRoute[];
+  /** Admin routes of the same modules (the orders' and tracking truth is below, in `admin`). */
+  private readonly adminRoutes: AdminRoute[] = [];
 
   constructor(private readonly options: SandboxOptions) {
     this.marketplaces = new Map(options.marketplaces.map((m) => [m.code, m]));
     this.orders = new OrderBook(this.clock, this.marketplaces);
+    this.routes = [...orderRoutes(this.orders), ...shippingRoutes()];
     for (const m of options.marketplaces) this.faults.set(m.code, noFaults());
     this.random = options.random ?? Math.random;
   }
@@ -90,8 +97,10 @@ export class MiraklSandbox {
     if (shopId !== null && shopId !== mp.shopId)
       return send(res, 403, { status: 403, message: `Shop ${shopId} is not accessible with this key` });
     const path = `/${parts.slice(2).join('/')}`;
-    const op = operationOf(req.method ?? '', path);
-    if (!op) return send(res, 404, { status: 404, message: `No such operation: ${req.method} ${path}` });
+    const match = this.match(req.method ?? '', path);
+    if (!match) return send(res, 404, { status: 404, message: `No such operation: ${req.method} ${path}` });
+    const { route, params } = match;
+    const op = route.operation;
 
     const faults = this.faults.get(mp.code)!;
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
@@ -121,24 +130,15 @@ export class MiraklSandbox {
       return send(res, 411, { status: 411, message: 'Length Required' });
     }
     try {
-      // `/api/orders/<order_id>/...`: the order id, percent-decoded (a malformed escape is the caller's 400).
-      const orderId = parts[3] === 'orders' && parts[4] !== undefined ? decodePathSegment(parts[4]) : '';
-      switch (op) {
-        case 'OR11':
-          return this.or11(res, mp, url);
-        case 'OR21':
-          return this.or21(res, mp, orderId, body);
-        case 'SH21':
-          return send(res, 200, { carriers: mp.carriers });
-        case 'SH12':
-          return send(res, 200, { shipping_types: mp.shippingTypes });
-        case 'OR23':
-          this.orders.setTracking(mp.code, orderId, stringFields(jsonObject(body), TRACKING_FIELDS));
-          return this.written(req, res, faults);
-        case 'OR24':
-          this.orders.ship(mp.code, orderId);
-          return this.written(req, res, faults);
+      const decoded: Record<string, string> = {};
+      for (const [k, v] of Object.entries(params)) decoded[k] = decodePathSegment(v);
+      const reply = await route.handle({ mp, req, url, body, params: decoded, base: this.publicBase(mp) });
+      if (reply.write && this.random() < faults.dropAfterWriteRate) return void req.socket.destroy();
+      if (typeof reply.body === 'string' && reply.contentType) {
+        res.writeHead(reply.status, { 'content-type': reply.contentType, ...reply.headers });
+        return void res.end(reply.body);
       }
+      return send(res, reply.status, reply.body, reply.headers);
     } catch (err) {
       if (err instanceof SandboxRefusal)
         return send(res, err.status, {
@@ -150,62 +150,13 @@ export class MiraklSandbox {
     }
   }
 
-  /** OR11: filters, `start_update_date` minus the margin, offset paging (default 10) with a `Link` header. */
-  private or11(res: ServerResponse, mp: MarketplaceSettings, url: URL): void {
-    const q = url.searchParams;
-    const ids = list(q.get('order_ids'));
-    if (ids && ids.length > MAX_IDS)
-      throw new SandboxRefusal(400, `The limit of ${MAX_IDS} is exceeded for the parameter : order_ids`);
-    const states = list(q.get('order_state_codes'));
-    const date = (name: string) => {
-      const v = q.get(name);
-      if (v === null) return undefined;
-      const t = Date.parse(v);
-      if (Number.isNaN(t)) throw new SandboxRefusal(400, `Invalid date for parameter ${name}: ${v}`);
-      return t;
-    };
-    const startUpdate = date('start_update_date');
-    const endUpdate = date('end_update_date');
-    const max = Math.min(100, Math.max(1, Number(q.get('max') ?? 10) || 10));
-    const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0);
-    const matching = this.orders.list(mp.code).filter((o) => {
-      const updated = Date.parse(o.last_updated_date as string);
-      return (
-        (!ids || ids.includes(o.order_id as string)) &&
-        (!states || states.includes(o.order_state as string)) &&
-        (startUpdate === undefined || updated >= startUpdate - mp.updateDateMarginMs) &&
-        (endUpdate === undefined || updated <= endUpdate)
-      );
-    });
-    const page = matching.slice(offset, offset + max);
-    const headers: Record<string, string> = {};
-    if (offset + page.length < matching.length) {
-      const next = new URL(url.toString());
-      next.searchParams.set('offset', String(offset + page.length));
-      next.searchParams.set('max', String(max));
-      // Mirakl writes list values with literal commas in its links.
-      headers.link = `<${this.publicBase(mp)}${next.pathname.replace(/^\/mp\/[^/]+/, '')}?${next.searchParams.toString().replace(/%2C/gi, ',')}>; rel="next"`;
+  private match(method: string, path: string) {
+    for (const route of this.routes) {
+      if (route.method !== method) continue;
+      const m = route.path.exec(path);
+      if (m) return { route, params: { ...m.groups } };
     }
-    send(res, 200, { orders: structuredClone(page), total_count: matching.length }, headers);
-  }
-
-  private or21(res: ServerResponse, mp: MarketplaceSettings, orderId: string, body: string): void {
-    const parsed = jsonObject(body);
-    const lines = Array.isArray(parsed.order_lines) ? parsed.order_lines : [];
-    const decisions = lines
-      .filter(
-        (l): l is { id: string; accepted: boolean } =>
-          typeof l === 'object' && l !== null && typeof (l as { id?: unknown }).id === 'string',
-      )
-      .map((l) => ({ id: l.id, accepted: l.accepted }));
-    this.orders.accept(mp.code, orderId, decisions);
-    this.written(res.req, res, this.faults.get(mp.code)!);
-  }
-
-  /** A write was applied: answer 204, or (fault) drop the connection so the caller cannot tell it landed. */
-  private written(req: IncomingMessage, res: ServerResponse, faults: Faults): void {
-    if (this.random() < faults.dropAfterWriteRate) return void req.socket.destroy();
-    send(res, 204);
+    return undefined;
   }
 
   private async admin(req: IncomingMessage, res: ServerResponse, parts: string[], url: URL): Promise<void> {
@@ -216,6 +167,16 @@ export class MiraklSandbox {
     if (body === undefined) return send(res, 413, { message: 'body too large' });
     try {
       const json = jsonObject(body);
+      const adminPath = `/${parts.join('/')}`;
+      for (const route of this.adminRoutes) {
+        const m = route.method === req.method ? route.path.exec(adminPath) : null;
+        if (!m) continue;
+        const params = { ...m.groups };
+        if (params.mp !== undefined && !this.marketplaces.has(params.mp))
+          return send(res, 404, { message: `no marketplace ${params.mp}` });
+        const reply = route.handle({ json, url, params });
+        return send(res, reply.status, reply.body, reply.headers);
+      }
       const [area, mpCode, sub] = parts;
       if (req.method === 'POST' && area === 'clock' && mpCode === 'advance') {
         this.clock.advance(Number(json.ms));
@@ -252,18 +213,6 @@ export class MiraklSandbox {
   }
 }
 
-type Operation = 'OR11' | 'OR21' | 'OR23' | 'OR24' | 'SH12' | 'SH21';
-
-function operationOf(method: string, path: string): Operation | undefined {
-  if (method === 'GET' && path === '/api/orders') return 'OR11';
-  if (method === 'PUT' && /^\/api\/orders\/[^/]+\/accept$/.test(path)) return 'OR21';
-  if (method === 'PUT' && /^\/api\/orders\/[^/]+\/tracking$/.test(path)) return 'OR23';
-  if (method === 'PUT' && /^\/api\/orders\/[^/]+\/ship$/.test(path)) return 'OR24';
-  if (method === 'GET' && path === '/api/shipping/carriers') return 'SH21';
-  if (method === 'GET' && path === '/api/shipping/types') return 'SH12';
-  return undefined;
-}
-
 function decodePathSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -271,42 +220,6 @@ function decodePathSegment(segment: string): string {
     throw new SandboxRefusal(400, `Malformed path segment: ${segment}`);
   }
 }
-
-/** A JSON object body (an empty body is `{}`); Mirakl's 400 for anything else. */
-function jsonObject(body: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(body || '{}');
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // answered below
-  }
-  throw new SandboxRefusal(400, 'Malformed JSON body: a JSON object is expected');
-}
-
-const TRACKING_FIELDS = ['carrier_code', 'carrier_name', 'carrier_url', 'tracking_number'] as const;
-
-/** The named fields, each a string or absent; Mirakl's 400 naming the first that is anything else. */
-function stringFields<K extends string>(
-  body: Record<string, unknown>,
-  names: readonly K[],
-): Partial<Record<K, string>> {
-  const out: Partial<Record<K, string>> = {};
-  for (const name of names) {
-    const v = body[name];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== 'string') throw new SandboxRefusal(400, `${name} must be a string`);
-    out[name] = v;
-  }
-  return out;
-}
-
-const list = (v: string | null) =>
-  v === null || v === ''
-    ? undefined
-    : v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -328,8 +241,8 @@ function send(
   res.end(body === undefined ? undefined : JSON.stringify(body));
 }
 
-/** The request body as text; undefined when it exceeds the limit (the caller answers 413). */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
+/** The request body; undefined when it exceeds the limit (the caller answers 413). */
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
@@ -337,5 +250,5 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
     if (size > MAX_BODY) return undefined;
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
