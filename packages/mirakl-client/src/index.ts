@@ -7,3 +7,5 @@ export * from './paging/link-header';
 export * from './paging/paging';
 export * from './operations/types';
 export * from './operations/mirakl-client';
+export * from './operations/offer-types';
+export * from './operations/import-files';

@@ -5,6 +5,13 @@ import type { MarketplaceSettings } from '../marketplace';
 import { OrderBook, SandboxRefusal, type OrderInput } from '../orders/order-book';
 import { orderRoutes } from '../orders/order-routes';
 import { shippingRoutes } from '../shipping/shipping-routes';
+import { ImportQueue } from '../imports/import-queue';
+import { OfferStore } from '../offers/offer-store';
+import { offerAdminRoutes, offerRoutes } from '../offers/offer-routes';
+import { ProductCatalogue } from '../products/product-catalogue';
+import { productAdminRoutes, productRoutes } from '../products/product-routes';
+import { Buyers } from '../buyers/buyers';
+import { buyerAdminRoutes } from '../buyers/buyer-routes';
 import { jsonObject, type AdminRoute, type SandboxRoute } from './route';
 import { SandboxClock } from '../sandbox-clock';
 
@@ -50,6 +57,11 @@ const MAX_BODY = 1_000_000;
 export class MiraklSandbox {
   readonly clock = new SandboxClock();
   readonly orders: OrderBook;
+  readonly products = new ProductCatalogue();
+  readonly imports = new ImportQueue(this.clock);
+  readonly offers: OfferStore;
+  readonly buyers: Buyers;
+  private ticker?: NodeJS.Timeout;
   readonly faults = new Map<string, Faults>();
   private readonly marketplaces: Map<string, MarketplaceSettings>;
   private readonly calls = new Map<string, number[]>();
@@ -63,9 +75,21 @@ export class MiraklSandbox {
   constructor(private readonly options: SandboxOptions) {
     this.marketplaces = new Map(options.marketplaces.map((m) => [m.code, m]));
     this.orders = new OrderBook(this.clock, this.marketplaces);
-    this.routes = [...orderRoutes(this.orders), ...shippingRoutes()];
-    for (const m of options.marketplaces) this.faults.set(m.code, noFaults());
     this.random = options.random ?? Math.random;
+    this.offers = new OfferStore(this.clock, this.products, this.marketplaces);
+    this.buyers = new Buyers(this.clock, this.offers, this.orders, this.marketplaces, this.random);
+    this.routes = [
+      ...orderRoutes(this.orders),
+      ...shippingRoutes(),
+      ...offerRoutes(this.offers, this.imports),
+      ...productRoutes(this.products, this.imports),
+    ];
+    this.adminRoutes.push(
+      ...offerAdminRoutes(this.offers, this.imports),
+      ...productAdminRoutes(this.products),
+      ...buyerAdminRoutes(this.buyers),
+    );
+    for (const m of options.marketplaces) this.faults.set(m.code, noFaults());
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
@@ -75,11 +99,15 @@ export class MiraklSandbox {
       );
     });
     await new Promise<void>((r) => this.server!.listen(port, host, () => r()));
+    // Time-driven work (buyers, imports, order transitions) also happens while nobody calls.
+    this.ticker = setInterval(() => this.settle(), 1_000);
+    this.ticker.unref();
     return `http://${host}:${(this.server.address() as AddressInfo).port}`;
   }
 
   async close(): Promise<void> {
     if (!this.server) return;
+    clearInterval(this.ticker);
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server!.close(() => r()));
   }
@@ -150,6 +178,13 @@ export class MiraklSandbox {
     }
   }
 
+  /** Applies everything whose time has come: buyers' orders, then order transitions, then imports. */
+  settle(): void {
+    this.buyers.settle();
+    this.orders.settle();
+    this.imports.settle();
+  }
+
   private match(method: string, path: string) {
     for (const route of this.routes) {
       if (route.method !== method) continue;
@@ -180,7 +215,7 @@ export class MiraklSandbox {
       const [area, mpCode, sub] = parts;
       if (req.method === 'POST' && area === 'clock' && mpCode === 'advance') {
         this.clock.advance(Number(json.ms));
-        this.orders.settle();
+        this.settle();
         return send(res, 200, { now: new Date(this.clock.now()).toISOString() });
       }
       if (area === 'marketplaces' && mpCode && this.marketplaces.has(mpCode)) {
@@ -204,7 +239,8 @@ export class MiraklSandbox {
       }
       return send(res, 404, { message: `no admin route ${req.method} /admin/${parts.join('/')}` });
     } catch (err) {
-      return send(res, 400, { message: err instanceof Error ? err.message : String(err) });
+      const status = err instanceof SandboxRefusal ? err.status : 400;
+      return send(res, status, { message: err instanceof Error ? err.message : String(err) });
     }
   }
 

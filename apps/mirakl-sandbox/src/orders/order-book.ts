@@ -8,6 +8,9 @@ export interface OrderLineInput {
   /** Unit price, tax included. */
   unitPrice: number;
   commissionRate?: number;
+  /** The operator's product behind the offer (buyers set them from the offer). */
+  productSku?: string;
+  productTitle?: string;
 }
 
 export interface OrderInput {
@@ -23,6 +26,7 @@ interface Line {
   order_line_state: string;
   offer_sku: string;
   product_sku: string;
+  product_title: string;
   quantity: number;
   price_unit: number;
   price: number;
@@ -128,7 +132,8 @@ export class OrderBook {
         order_line_index: i + 1,
         order_line_state: 'STAGING',
         offer_sku: l.offerSku,
-        product_sku: `P-${l.offerSku}`,
+        product_sku: l.productSku ?? `P-${l.offerSku}`,
+        product_title: l.productTitle ?? l.offerSku,
         quantity: l.quantity,
         price_unit: l.unitPrice,
         price,

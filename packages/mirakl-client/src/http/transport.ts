@@ -23,6 +23,10 @@ export interface MiraklRequest {
   path: string;
   query?: Record<string, QueryValue>;
   body?: unknown;
+  /** A multipart upload (imports: OF01, STO01, P41); sent instead of a JSON body. */
+  form?: FormData;
+  /** `text` for operations that answer a file (error reports: OF03, STO03, P44). */
+  responseType?: 'json' | 'text';
   /** The next page of a read already counted against the operation's call frequency. */
   continuation?: boolean;
 }
@@ -128,10 +132,12 @@ export class MiraklTransport {
   private async exchange<T>(req: MiraklRequest, url: URL): Promise<MiraklResponse<T> | MiraklApiError> {
     const headers: Record<string, string> = {
       Authorization: this.connection.apiKey,
-      Accept: 'application/json',
+      Accept: req.responseType === 'text' ? 'text/csv, application/octet-stream, */*' : 'application/json',
     };
-    let body: string | undefined;
-    if (req.body !== undefined || req.method === 'PUT' || req.method === 'POST') {
+    let body: string | FormData | undefined;
+    if (req.form) {
+      body = req.form; // fetch writes the multipart boundary into Content-Type
+    } else if (req.body !== undefined || req.method === 'PUT' || req.method === 'POST') {
       // Some Mirakl servers answer 411 to a PUT without a body: always send one.
       body = JSON.stringify(req.body ?? {});
       headers['Content-Type'] = 'application/json';
@@ -146,7 +152,9 @@ export class MiraklTransport {
     const text = await res.text();
     if (res.ok) {
       let parsed: T | undefined;
-      if (text.trim()) {
+      if (req.responseType === 'text') {
+        parsed = text as T;
+      } else if (text.trim()) {
         try {
           parsed = JSON.parse(text) as T;
         } catch {

@@ -10,6 +10,18 @@ import {
 } from '../http/transport';
 import { chunkIds } from '../paging/ids';
 import { offsetPaged } from '../paging/paging';
+import { parseErrorReport, stockFile } from './import-files';
+import type {
+  ImportErrorLine,
+  ImportKind,
+  ListOffersFilter,
+  MiraklOffer,
+  MiraklOfferImport,
+  MiraklOfferUpdate,
+  MiraklProductImport,
+  MiraklStockImport,
+  StockLine,
+} from './offer-types';
 import type {
   ListOrdersFilter,
   MiraklCarrier,
@@ -20,6 +32,14 @@ import type {
 } from './types';
 
 const SHIPPED_OR_LATER = new Set(['SHIPPED', 'TO_COLLECT', 'RECEIVED', 'CLOSED']);
+const FINAL_IMPORT_STATES = new Set(['COMPLETE', 'FAILED', 'CANCELLED', 'TRANSFORMATION_FAILED']);
+
+/** Per import kind: the operations and paths of its status and error report. */
+const IMPORTS = {
+  offers: { status: 'OF02', report: 'OF03', path: (id: string) => `/api/offers/imports/${id}` },
+  stock: { status: 'STO02', report: 'STO03', path: (id: string) => `/api/offers/stock/imports/${id}` },
+  products: { status: 'P42', report: 'P44', path: (id: string) => `/api/products/imports/${id}` },
+} as const;
 
 export interface MiraklClientOptions extends Omit<TransportOptions, 'limiter'> {
   /** Share one limiter between clients of one process (defaults to a limiter of its own). */
@@ -169,6 +189,175 @@ export class MiraklClient {
   /** SH12: the shipping types, with `mandatory_tracking`. */
   listShippingTypes(): Promise<MiraklShippingType[]> {
     return this.getList<MiraklShippingType>('SH12', '/api/shipping/types', 'shipping_types');
+  }
+
+  /** OF21: every offer of the shop matching the filter, all pages. */
+  async *listOffers(filter: ListOffersFilter = {}): AsyncGenerator<MiraklOffer, void> {
+    let counted = false;
+    const query = {
+      sku: filter.skus,
+      product_id: filter.productIds,
+      offer_state_codes: filter.offerStateCodes,
+    };
+    yield* offsetPaged<{ offers?: MiraklOffer[] | null; total_count?: number }, MiraklOffer>(
+      ({ offset, max, url }) => {
+        const continuation = counted;
+        counted = true;
+        return this.transport.call({
+          operation: 'OF21',
+          method: 'GET',
+          path: url ?? '/api/offers',
+          query: url ? {} : { ...query, offset, max },
+          continuation,
+        });
+      },
+      (body) => body?.offers,
+      this.pageSize,
+    );
+  }
+
+  /**
+   * OF24: whole offers (Mirakl resets what is not sent). Asynchronous: returns the import id to follow with
+   * `getImport('offers', id)`. Mirakl answers a repeated identical request with the same import id, so a
+   * request that got no answer is sent again.
+   */
+  async upsertOffers(offers: readonly MiraklOfferUpdate[], attempts = 3): Promise<{ importId: number }> {
+    if (offers.length === 0) throw new RangeError('OF24 needs at least one offer');
+    const body = await this.importCall<{ import_id: number }>(
+      { operation: 'OF24', method: 'POST', path: '/api/offers', body: { offers } },
+      attempts,
+    );
+    return { importId: body.import_id };
+  }
+
+  /** OF01: an offers file (CSV, `;`), NORMAL (create/update the lines) or REPLACE (also delete the rest). */
+  async importOffers(
+    file: string | Uint8Array,
+    mode: 'NORMAL' | 'REPLACE' = 'NORMAL',
+    attempts = 3,
+  ): Promise<{ importId: number }> {
+    const body = await this.importCall<{ import_id: number }>(
+      { operation: 'OF01', method: 'POST', path: '/api/offers/imports' },
+      attempts,
+      () => this.form(file, 'offers.csv', { import_mode: mode }),
+    );
+    return { importId: body.import_id };
+  }
+
+  /**
+   * STO01: stock only, the safe way to change quantities (no other offer field is touched). Absolute
+   * quantities, so a request that got no answer is sent again.
+   */
+  async importStock(lines: readonly StockLine[], attempts = 3): Promise<{ importId: string }> {
+    if (lines.length === 0) throw new RangeError('STO01 needs at least one line');
+    const file = stockFile(lines);
+    const body = await this.importCall<{ import_id: string | number }>(
+      { operation: 'STO01', method: 'POST', path: '/api/offers/stock/imports' },
+      attempts,
+      () => this.form(file, 'stock.csv'),
+    );
+    return { importId: String(body.import_id) };
+  }
+
+  /** P41: a products file in the operator's format. */
+  async importProducts(file: string | Uint8Array, attempts = 3): Promise<{ importId: number }> {
+    const body = await this.importCall<{ import_id: number }>(
+      { operation: 'P41', method: 'POST', path: '/api/products/imports' },
+      attempts,
+      () => this.form(file, 'products.csv'),
+    );
+    return { importId: body.import_id };
+  }
+
+  /** OF02 / STO02 / P42: where an import stands. */
+  getImport(kind: 'offers', importId: number | string): Promise<MiraklOfferImport>;
+  getImport(kind: 'stock', importId: number | string): Promise<MiraklStockImport>;
+  getImport(kind: 'products', importId: number | string): Promise<MiraklProductImport>;
+  async getImport(
+    kind: ImportKind,
+    importId: number | string,
+  ): Promise<MiraklOfferImport | MiraklStockImport | MiraklProductImport> {
+    const id = encodeURIComponent(String(importId));
+    const res = await this.transport.call<MiraklOfferImport>({
+      operation: IMPORTS[kind].status,
+      method: 'GET',
+      path: kind === 'stock' ? `${IMPORTS[kind].path(id)}/status` : IMPORTS[kind].path(id),
+    });
+    if (!res.body) throw new RangeError(`${IMPORTS[kind].status}: empty answer for import ${importId}`);
+    return res.body;
+  }
+
+  /** The status of an import, whatever its kind: `COMPLETE`, `FAILED`… (`import_status` for products). */
+  static importState(status: MiraklOfferImport | MiraklStockImport | MiraklProductImport): string {
+    return String((status as MiraklProductImport).import_status ?? (status as MiraklOfferImport).status);
+  }
+
+  /**
+   * Polls an import until it is final (COMPLETE, FAILED…) or `timeoutMs` passes (then the last status is
+   * returned as it is). Polls go through the operation's rate-limit lane like any call.
+   */
+  async awaitImport(
+    kind: ImportKind,
+    importId: number | string,
+    options: { pollMs?: number; timeoutMs?: number; sleep?: (ms: number) => Promise<void> } = {},
+  ): Promise<MiraklOfferImport | MiraklStockImport | MiraklProductImport> {
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const deadline = Date.now() + (options.timeoutMs ?? 15 * 60_000);
+    for (;;) {
+      const status = await this.getImport(kind as 'offers', importId);
+      if (FINAL_IMPORT_STATES.has(MiraklClient.importState(status)) || Date.now() >= deadline) return status;
+      await sleep(options.pollMs ?? 15_000);
+    }
+  }
+
+  /** OF03 / STO03 / P44: the lines Mirakl refused, with their reasons (empty when there is no report). */
+  async getImportErrors(kind: ImportKind, importId: number | string): Promise<ImportErrorLine[]> {
+    const id = encodeURIComponent(String(importId));
+    try {
+      const res = await this.transport.call<string>({
+        operation: IMPORTS[kind].report,
+        method: 'GET',
+        path: `${IMPORTS[kind].path(id)}/error_report`,
+        responseType: 'text',
+      });
+      return parseErrorReport(res.body ?? '');
+    } catch (err) {
+      if (err instanceof MiraklApiError && err.status === 404) return [];
+      throw err;
+    }
+  }
+
+  /**
+   * An import request: on an answer-less failure it is sent again, which is safe because imports carry
+   * absolute values and Mirakl gives an identical pending request the same import id. Refusals are thrown.
+   */
+  private async importCall<B>(req: MiraklRequest, attempts: number, form?: () => FormData): Promise<B> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.transport.call<B>(form ? { ...req, form: form() } : req);
+        if (!res.body) {
+          throw new MiraklApiError(
+            req.operation,
+            this.marketplace,
+            res.status,
+            'no import id in the answer',
+            undefined,
+            undefined,
+            `${req.method} ${req.path}`,
+          );
+        }
+        return res.body;
+      } catch (err) {
+        if (!(err instanceof MiraklApiError) || !err.transient || attempt >= attempts) throw err;
+      }
+    }
+  }
+
+  private form(file: string | Uint8Array, filename: string, fields: Record<string, string> = {}): FormData {
+    const form = new FormData();
+    form.append('file', new Blob([file], { type: 'text/csv' }), filename);
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    return form;
   }
 
   /**
