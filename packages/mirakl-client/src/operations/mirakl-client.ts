@@ -23,6 +23,10 @@ import type {
   StockLine,
 } from './offer-types';
 import type {
+  LineCancelation,
+  LineRefund,
+  MiraklLineCancelation,
+  MiraklLineRefund,
   ListOrdersFilter,
   MiraklCarrier,
   MiraklOrder,
@@ -184,6 +188,79 @@ export class MiraklClient {
       },
       attempts,
     );
+  }
+
+  /** OR29: cancels the whole order (while `can_cancel`). Read back before any resend: `already-canceled`. */
+  async cancelOrder(
+    orderId: string,
+    attempts = 3,
+  ): Promise<{ outcome: 'sent' } | { outcome: 'already-canceled' }> {
+    return this.writeWithReadBack(
+      { operation: 'OR29', method: 'PUT', path: this.orderPath(orderId, 'cancel') },
+      async () =>
+        (await this.getOrder(orderId))?.order_state === 'CANCELED'
+          ? { outcome: 'already-canceled' }
+          : undefined,
+      attempts,
+    );
+  }
+
+  /**
+   * OR30: cancels line quantities of `order` (as last read). Neither OR30 nor OR28 is idempotent, so a call
+   * that got no answer is read back: it landed when the lines carry cancellations that `order` did not.
+   */
+  async cancelLines(
+    order: MiraklOrder,
+    cancelations: readonly LineCancelation[],
+    attempts = 3,
+  ): Promise<{ outcome: 'sent'; cancelations: MiraklLineCancelation[] } | { outcome: 'already-applied' }> {
+    let created: MiraklLineCancelation[] = [];
+    const result = await this.writeWithReadBack(
+      { operation: 'OR30', method: 'PUT', path: '/api/orders/cancel', body: { cancelations } },
+      async () =>
+        (await this.newOnLines(order, cancelations, 'cancelations'))
+          ? { outcome: 'already-applied' as const }
+          : undefined,
+      attempts,
+      (body: { cancelations?: MiraklLineCancelation[] } | undefined) => (created = body?.cancelations ?? []),
+    );
+    return result.outcome === 'sent' ? { outcome: 'sent', cancelations: created } : result;
+  }
+
+  /** OR28: refunds on shipped lines of `order` (as last read); read back like `cancelLines`. */
+  async refundLines(
+    order: MiraklOrder,
+    refunds: readonly LineRefund[],
+    attempts = 3,
+  ): Promise<{ outcome: 'sent'; refunds: MiraklLineRefund[] } | { outcome: 'already-applied' }> {
+    let created: MiraklLineRefund[] = [];
+    const result = await this.writeWithReadBack(
+      { operation: 'OR28', method: 'PUT', path: '/api/orders/refund', body: { refunds } },
+      async () =>
+        (await this.newOnLines(order, refunds, 'refunds'))
+          ? { outcome: 'already-applied' as const }
+          : undefined,
+      attempts,
+      (body: { refunds?: MiraklLineRefund[] } | undefined) => (created = body?.refunds ?? []),
+    );
+    return result.outcome === 'sent' ? { outcome: 'sent', refunds: created } : result;
+  }
+
+  /** Does every line of the request now carry a refund/cancellation with its amount that `before` lacked? */
+  private async newOnLines(
+    before: MiraklOrder,
+    requests: readonly { order_line_id: string; amount: number }[],
+    field: 'refunds' | 'cancelations',
+  ): Promise<boolean> {
+    const now = await this.getOrder(before.order_id);
+    if (!now) return false;
+    return requests.every((r) => {
+      const known = new Set(
+        (before.order_lines.find((l) => l.order_line_id === r.order_line_id)?.[field] ?? []).map((x) => x.id),
+      );
+      const line = now.order_lines.find((l) => l.order_line_id === r.order_line_id);
+      return (line?.[field] ?? []).some((x) => !known.has(x.id) && x.amount === r.amount);
+    });
   }
 
   /** SH12: the shipping types, with `mandatory_tracking`. */
@@ -365,14 +442,16 @@ export class MiraklClient {
    * `landed` says whether the write already took effect (and what to return), else it is sent again.
    * A refusal from Mirakl (4xx) is thrown at once.
    */
-  private async writeWithReadBack<R>(
+  private async writeWithReadBack<R, B = unknown>(
     req: MiraklRequest,
     landed: () => Promise<R | undefined>,
     attempts: number,
+    answer?: (body: B | undefined) => void,
   ): Promise<R | { outcome: 'sent' }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.transport.call(req);
+        const res = await this.transport.call<B>(req);
+        answer?.(res.body);
         return { outcome: 'sent' };
       } catch (err) {
         if (!(err instanceof MiraklApiError) || !err.transient || attempt >= attempts) throw err;

@@ -43,6 +43,35 @@ export interface MiraklOrderLine {
   commission_taxes?: MiraklTax[] | null;
   total_commission?: number | null;
   total_price: number;
+  refunds?: MiraklLineRefund[] | null;
+  cancelations?: MiraklLineCancelation[] | null;
+  [field: string]: unknown;
+}
+
+/** A refund of an order line (OR28; OR11 lists them per line). */
+export interface MiraklLineRefund {
+  id: string;
+  order_refund_id?: string | null;
+  amount: number;
+  shipping_amount?: number | null;
+  quantity?: number | null;
+  reason_code: string;
+  taxes?: MiraklTax[] | null;
+  shipping_taxes?: MiraklTax[] | null;
+  state?: string | null;
+  created_date?: string | null;
+  [field: string]: unknown;
+}
+
+/** A cancellation of order line quantities (OR29/OR30; OR11 lists them per line). */
+export interface MiraklLineCancelation {
+  id: string;
+  amount: number;
+  shipping_amount?: number | null;
+  quantity?: number | null;
+  reason_code: string;
+  taxes?: MiraklTax[] | null;
+  created_date?: string | null;
   [field: string]: unknown;
 }
 
@@ -70,6 +99,8 @@ export interface MiraklOrder {
   leadtime_to_ship?: number | null;
   currency_iso_code: string;
   order_tax_mode?: 'TAX_INCLUDED' | 'TAX_EXCLUDED' | (string & {}) | null;
+  /** Whether the seller may cancel it now (OR29). */
+  can_cancel?: boolean | null;
   price: number;
   shipping_price?: number | null;
   total_price: number;
@@ -134,4 +165,26 @@ export interface ListOrdersFilter {
 export interface OrderLineDecision {
   id: string;
   accepted: boolean;
+}
+
+/** OR30: quantities of a line cancelled before shipping, with the amounts given back to the customer. */
+export interface LineCancelation {
+  order_line_id: string;
+  quantity: number;
+  amount: number;
+  shipping_amount: number;
+  reason_code: string;
+  taxes?: { code: string; amount: number }[];
+  shipping_taxes?: { code: string; amount: number }[];
+}
+
+/** OR28: a refund on a shipped line. Taxes are required when the order carries taxes. */
+export interface LineRefund {
+  order_line_id: string;
+  amount: number;
+  shipping_amount: number;
+  reason_code: string;
+  quantity?: number;
+  taxes?: { code: string; amount: number }[];
+  shipping_taxes?: { code: string; amount: number }[];
 }
