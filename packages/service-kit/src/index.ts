@@ -16,6 +16,7 @@ export * from './consumer/dead-letter-replay';
 export * from './consumer/retry-backoff';
 export * from './consumer/consumer-lag';
 export * from './metrics/backbone-metrics';
+export * from './metrics/mirakl-call-metrics';
 export * from './logging/correlation';
 export * from './logging/logger';
 export * from './nest/tokens';
