@@ -1,0 +1,12 @@
+export { BackofficeSandbox, type BackofficeSandboxOptions } from './http/backoffice-sandbox';
+export { BackOffice, type BackofficeSeed } from './back-office';
+export { demoCatalogue, seededRandom } from './catalogue/demo-catalogue';
+export { SandboxClock, type SandboxClockOptions } from './sandbox-clock';
+export { type Faults, noFaults } from './faults/faults';
+export { type WarehouseSettings } from './warehouse/warehouse';
+export { type Shipment } from './warehouse/shipment';
+export { CARRIER_SERVICES } from './warehouse/carriers';
+export { demoWarehouses, type WarehouseSite } from './warehouse/warehouse-site';
+export { CHARGE_ITEMS } from './sales-orders/charge-items';
+export { signature as webhookSignature } from './feed/webhook-dispatcher';
+export { type Change, type ChangeType } from './feed/change-feed';
