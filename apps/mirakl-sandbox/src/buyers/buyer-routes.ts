@@ -35,6 +35,7 @@ export function buyerAdminRoutes(buyers: Buyers): AdminRoute[] {
         body: {
           buyers: buyers.settings.get(params.mp) ?? null,
           sales: buyers.sales.filter((s) => s.marketplace === params.mp),
+          beyondRealStock: buyers.sales.filter((s) => s.marketplace === params.mp && s.beyondRealStock),
         },
       }),
     },

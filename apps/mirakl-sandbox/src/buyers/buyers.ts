@@ -21,8 +21,18 @@ export interface Sale {
   offerSku: string;
   quantity: number;
   publishedBefore: number;
+  /** What the real-stock source said was really available for this sale (when one is configured). */
+  realAvailableBefore?: number;
+  /** More units sold than really existed: the oversell the platform exists to prevent. */
+  beyondRealStock?: boolean;
   at: string;
 }
+
+/**
+ * The truth about stock, outside the marketplace: units of a SKU that can really be sold now (e.g. the back
+ * office's available stock less what other sales already took). Undefined when unknown.
+ */
+export type RealStockSource = (sku: string) => number | undefined;
 
 const defaults = (): BuyerSettings => ({
   running: false,
@@ -51,6 +61,7 @@ export class Buyers {
     private readonly orders: OrderBook,
     private readonly marketplaces: Map<string, MarketplaceSettings>,
     private readonly random: () => number,
+    private readonly realStock?: RealStockSource,
   ) {
     orders.onEvent((e) => this.released(e));
   }
@@ -104,6 +115,7 @@ export class Buyers {
       return offer;
     });
     const before = offers.map((o) => o.quantity);
+    const real = lines.map((l) => this.realStock?.(String(l.offerSku)));
     lines.forEach((l, i) => this.offers.take(marketplace, offers[i].shop_sku, l.quantity));
     const orderId = this.orders.place(marketplace, {
       customerId,
@@ -127,6 +139,9 @@ export class Buyers {
         offerSku: offers[i].shop_sku,
         quantity: l.quantity,
         publishedBefore: before[i],
+        ...(real[i] === undefined
+          ? {}
+          : { realAvailableBefore: real[i], beyondRealStock: l.quantity > real[i]! }),
         at,
       });
     });
@@ -154,17 +169,28 @@ export class Buyers {
     );
   }
 
-  /** Refused or cancelled lines put their units back on the offer, once. */
+  /** Refused lines, cancelled quantities and debit failures put their units back on the offer, once. */
   private released(e: OrderEvent): void {
-    if (e.kind !== 'state') return;
+    if (e.kind === 'cancelation') {
+      for (const c of e.cancelations) this.giveBack(c.order_line_id, c.quantity);
+      return;
+    }
+    if (e.kind !== 'state' || (e.to !== 'REFUSED' && e.to !== 'CANCELED' && e.from !== 'WAITING_ACCEPTANCE'))
+      return;
     const lines = (e.order.order_lines ?? []) as { order_line_id: string; order_line_state: string }[];
     for (const l of lines) {
-      if (l.order_line_state !== 'REFUSED' && l.order_line_state !== 'CANCELED') continue;
-      const t = this.taken.get(l.order_line_id);
-      if (!t) continue;
-      this.taken.delete(l.order_line_id);
-      this.offers.giveBack(t.marketplace, t.sku, t.quantity);
+      if (l.order_line_state === 'REFUSED' || l.order_line_state === 'CANCELED')
+        this.giveBack(l.order_line_id, Infinity);
     }
+  }
+
+  private giveBack(orderLineId: string, quantity: number): void {
+    const t = this.taken.get(orderLineId);
+    if (!t) return;
+    const back = Math.min(quantity, t.quantity);
+    t.quantity -= back;
+    if (t.quantity === 0) this.taken.delete(orderLineId);
+    this.offers.giveBack(t.marketplace, t.sku, back);
   }
 
   private customer(): string {

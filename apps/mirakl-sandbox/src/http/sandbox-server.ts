@@ -4,14 +4,16 @@ import { timingSafeEqual } from 'node:crypto';
 import type { MarketplaceSettings } from '../marketplace';
 import { OrderBook, SandboxRefusal, type OrderInput } from '../orders/order-book';
 import { orderRoutes } from '../orders/order-routes';
-import { shippingRoutes } from '../shipping/shipping-routes';
+import { shippingAdminRoutes, shippingRoutes } from '../shipping/shipping-routes';
 import { ImportQueue } from '../imports/import-queue';
 import { OfferStore } from '../offers/offer-store';
 import { offerAdminRoutes, offerRoutes } from '../offers/offer-routes';
 import { ProductCatalogue } from '../products/product-catalogue';
 import { productAdminRoutes, productRoutes } from '../products/product-routes';
-import { Buyers } from '../buyers/buyers';
+import { Buyers, type RealStockSource } from '../buyers/buyers';
 import { buyerAdminRoutes } from '../buyers/buyer-routes';
+import { SellerLedger } from '../money/seller-ledger';
+import { moneyAdminRoutes, moneyRoutes } from '../money/money-routes';
 import { jsonObject, type AdminRoute, type SandboxRoute } from './route';
 import { SandboxClock } from '../sandbox-clock';
 
@@ -45,6 +47,8 @@ export interface SandboxOptions {
   /** Token for the admin API (`x-admin-token`). */
   adminToken: string;
   random?: () => number;
+  /** Where the real stock is known (the back office); sales beyond it are flagged in the admin truth. */
+  realStock?: RealStockSource;
 }
 
 const MAX_BODY = 1_000_000;
@@ -61,6 +65,8 @@ export class MiraklSandbox {
   readonly imports = new ImportQueue(this.clock);
   readonly offers: OfferStore;
   readonly buyers: Buyers;
+  /** The seller's money on each marketplace (TL02, IV01, SBC11), booked from the order book's events. */
+  readonly ledger: SellerLedger;
   private ticker?: NodeJS.Timeout;
   readonly faults = new Map<string, Faults>();
   private readonly marketplaces: Map<string, MarketplaceSettings>;
@@ -75,19 +81,31 @@ export class MiraklSandbox {
   constructor(private readonly options: SandboxOptions) {
     this.marketplaces = new Map(options.marketplaces.map((m) => [m.code, m]));
     this.orders = new OrderBook(this.clock, this.marketplaces);
+    this.ledger = new SellerLedger(this.clock, this.marketplaces, { beforeSettle: () => this.settle() });
+    this.orders.onEvent((e) => this.ledger.record(e));
     this.random = options.random ?? Math.random;
     this.offers = new OfferStore(this.clock, this.products, this.marketplaces);
-    this.buyers = new Buyers(this.clock, this.offers, this.orders, this.marketplaces, this.random);
+    this.buyers = new Buyers(
+      this.clock,
+      this.offers,
+      this.orders,
+      this.marketplaces,
+      this.random,
+      options.realStock,
+    );
     this.routes = [
       ...orderRoutes(this.orders),
       ...shippingRoutes(),
       ...offerRoutes(this.offers, this.imports),
       ...productRoutes(this.products, this.imports),
+      ...moneyRoutes(this.ledger),
     ];
     this.adminRoutes.push(
       ...offerAdminRoutes(this.offers, this.imports),
       ...productAdminRoutes(this.products),
       ...buyerAdminRoutes(this.buyers),
+      ...shippingAdminRoutes(this.marketplaces),
+      ...moneyAdminRoutes(this.ledger),
     );
     for (const m of options.marketplaces) this.faults.set(m.code, noFaults());
   }
@@ -216,6 +234,7 @@ export class MiraklSandbox {
       if (req.method === 'POST' && area === 'clock' && mpCode === 'advance') {
         this.clock.advance(Number(json.ms));
         this.settle();
+        this.ledger.settle();
         return send(res, 200, { now: new Date(this.clock.now()).toISOString() });
       }
       if (area === 'marketplaces' && mpCode && this.marketplaces.has(mpCode)) {

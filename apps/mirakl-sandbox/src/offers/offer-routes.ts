@@ -259,6 +259,7 @@ export function offerRoutes(offers: OfferStore, imports: ImportQueue): SandboxRo
             ['error-line', 'error-message', ...o.columns],
             o.errors.map((e) => [e.line, e.message, ...o.columns.map((c) => e.row[c] ?? '')]),
           ),
+          'text/csv; charset=utf-8',
         );
       },
     },
@@ -277,6 +278,23 @@ export function offerAdminRoutes(offers: OfferStore, imports: ImportQueue): Admi
         if (!(waitMs >= 0) || !(runMs >= 0)) throw new RangeError('waitMs and runMs (ms >= 0) are required');
         imports.timing.set(params.mp, { waitMs, runMs });
         return { status: 200, body: { waitMs, runMs } };
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/marketplaces\/(?<mp>[^/]+)\/offers$/,
+      handle: ({ json, params }) => {
+        if (!Array.isArray(json.offers)) throw new RangeError('offers: a list is required');
+        const results = (json.offers as unknown[]).map((o, i) => {
+          try {
+            return offers.apply(params.mp, flat(o));
+          } catch (err) {
+            if (err instanceof ImportLineError)
+              throw new RangeError(`offers[${i}]: ${err.message}`, { cause: err });
+            throw err;
+          }
+        });
+        return { status: 201, body: { results } };
       },
     },
     {
@@ -356,10 +374,11 @@ export function report(r: ImportRecord): ImportOutcome {
   return r.outcome;
 }
 
-export const csvReply = (text: string) => ({
+/** A report file: OF03 and P44 are declared `application/octet-stream`, STO03 `text/csv`. */
+export const csvReply = (text: string, contentType = 'application/octet-stream') => ({
   status: 200,
   body: text,
-  contentType: 'text/csv; charset=utf-8',
+  contentType,
 });
 
 /** An OF24 offer flattened to its fields (the nested discount's price as `discount_price`). */

@@ -31,10 +31,26 @@ interface Line {
   price_unit: number;
   price: number;
   shipping_price: number;
-  taxes: { code: string; amount: number }[];
+  taxes: { code: string; amount: number; tax_calculation_rule: string }[];
+  /** Every OR28 refund and OR30 cancellation of the line, as OR11 lists them. */
+  refunds: Record<string, unknown>[];
+  cancelations: Record<string, unknown>[];
   commission_fee: number;
   total_commission: number;
   total_price: number;
+  // Required by Mirakl's description of OR11 (OR11_Response_200_Orders_OrderLines), so the sandbox sends them.
+  can_refund: boolean;
+  category_code: string;
+  category_label: string;
+  commission_rate_vat: number;
+  commission_vat: number;
+  created_date: string;
+  description: string;
+  last_updated_date: string;
+  offer_id: number;
+  offer_state_code: string;
+  order_line_additional_fields: Record<string, unknown>[];
+  product_medias: Record<string, unknown>[];
 }
 
 /** What the sandbox keeps per order: Mirakl's fields, plus when each state ends. */
@@ -43,11 +59,75 @@ interface StoredOrder {
   order: Record<string, unknown> & { order_id: string; order_state: string; order_lines: Line[] };
   /** Time of the next automatic transition, if any. */
   dueAt?: number;
+  /** Decided when the debit is attempted. */
+  debitFails?: boolean;
   history: { state: string; at: string }[];
   address: Record<string, unknown>;
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Buyers' addresses, given only after acceptance. One in five has a free-text country and a null ISO code,
+ * as some operators send (failure mode 11); one has a second street line and a phone, others none.
+ */
+const ADDRESSES: Record<string, string | null>[] = [
+  {
+    firstname: 'Alex',
+    lastname: 'Martin',
+    street_1: '12 rue des Lilas',
+    street_2: null,
+    zip_code: '69003',
+    city: 'Lyon',
+    country: 'France',
+    country_iso_code: 'FRA',
+    phone: null,
+  },
+  {
+    firstname: 'Lucía',
+    lastname: 'García Pérez',
+    street_1: 'Calle de Alcalá 48',
+    street_2: '3º B',
+    zip_code: '28014',
+    city: 'Madrid',
+    country: 'España',
+    country_iso_code: 'ESP',
+    phone: '+34 600 000 000',
+  },
+  {
+    firstname: 'Jean-Baptiste',
+    lastname: "L'Hôte",
+    street_1: '4 place du Marché',
+    street_2: null,
+    zip_code: '33000',
+    city: 'Bordeaux',
+    country: 'FR',
+    country_iso_code: null,
+    phone: null,
+  },
+  {
+    firstname: 'Sophie',
+    lastname: 'Dubois',
+    street_1: '27 avenue Jean Jaurès',
+    street_2: 'Bâtiment C',
+    zip_code: '31000',
+    city: 'Toulouse',
+    country: 'France',
+    country_iso_code: 'FRA',
+    phone: '+33 6 00 00 00 00',
+  },
+  {
+    firstname: 'Marc',
+    lastname: 'Lefèvre',
+    street_1: '3 rue Nationale',
+    street_2: null,
+    zip_code: '59000',
+    city: 'Lille',
+    country: 'France',
+    country_iso_code: 'FRA',
+    phone: null,
+  },
+];
 
 /**
  * What happened to an order, for whoever keeps books on the side (the seller ledger behind TL02/IV01/SBC11).
@@ -62,6 +142,22 @@ export type OrderEvent =
       to: string;
       at: number;
       order: Readonly<Record<string, unknown>>;
+    }
+  | {
+      /** OR29 / OR30: quantities cancelled before shipping (the order's state event follows if it ends CANCELED). */
+      kind: 'cancelation';
+      marketplace: string;
+      orderId: string;
+      at: number;
+      order: Readonly<Record<string, unknown>>;
+      cancelations: {
+        cancelation_id: string;
+        order_line_id: string;
+        quantity: number;
+        amount: number;
+        shipping_amount: number;
+        reason_code: string;
+      }[];
     }
   | {
       kind: 'refund';
@@ -98,6 +194,7 @@ export class OrderBook {
   constructor(
     private readonly clock: SandboxClock,
     private readonly marketplaces: Map<string, MarketplaceSettings>,
+    private readonly random: () => number = Math.random,
   ) {}
 
   place(marketplace: string, input: OrderInput): string {
@@ -135,16 +232,38 @@ export class OrderBook {
         product_sku: l.productSku ?? `P-${l.offerSku}`,
         product_title: l.productTitle ?? l.offerSku,
         quantity: l.quantity,
+        refunds: [],
+        cancelations: [],
         price_unit: l.unitPrice,
         price,
         shipping_price: lineShipping,
-        taxes: [{ code: 'TVA', amount: round2(price - price / 1.2) }],
+        taxes: [
+          {
+            code: 'TVA',
+            amount: round2(price - price / 1.2),
+            tax_calculation_rule: 'PROPORTIONAL_TO_AMOUNT',
+          },
+        ],
         commission_fee: commission,
         total_commission: round2(commission * 1.2),
         total_price: round2(price + lineShipping),
+        can_refund: false,
+        category_code: 'SANDBOX',
+        category_label: 'Sandbox category',
+        commission_rate_vat: 20,
+        commission_vat: round2(commission * 0.2),
+        created_date: new Date(now).toISOString(),
+        description: l.productTitle ?? l.offerSku,
+        last_updated_date: new Date(now).toISOString(),
+        // A stable offer id per SKU (Mirakl's offer ids are integers).
+        offer_id: [...l.offerSku].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 2_000_000_000, 7),
+        offer_state_code: '11', // Mirakl's "New" condition
+        order_line_additional_fields: [],
+        product_medias: [],
       };
     });
     const iso = new Date(now).toISOString();
+    const address = ADDRESSES[this.seq % ADDRESSES.length];
     const order = {
       order_id: orderId,
       commercial_id: commercialId,
@@ -152,17 +271,33 @@ export class OrderBook {
       created_date: iso,
       last_updated_date: iso,
       acceptance_decision_date: null,
+      can_cancel: false,
+      can_shop_ship: false,
       currency_iso_code: mp.currency,
       order_tax_mode: 'TAX_INCLUDED',
       shipping_type_code: input.shippingTypeCode ?? 'STD',
+      shipping_type_label:
+        mp.shippingTypes.find((t) => t.code === (input.shippingTypeCode ?? 'STD'))?.label ??
+        input.shippingTypeCode ??
+        'STD',
+      shipping_zone_code: 'DOMESTIC',
+      shipping_zone_label: 'Domestic',
+      leadtime_to_ship: 2, // days: the shipping deadline is set 2 days after the debit
+      fulfillment: { center: { code: 'DEFAULT' } },
+      fully_refunded: false,
+      has_customer_message: false,
+      has_incident: false,
+      has_invoice: false,
+      paymentType: 'CREDIT_CARD', // deprecated by Mirakl, still required in OR11's description
       price: round2(lines.reduce((s, l) => s + l.price, 0)),
       shipping_price: shipping,
       total_price: round2(lines.reduce((s, l) => s + l.total_price, 0)),
       total_commission: round2(lines.reduce((s, l) => s + l.total_commission, 0)),
       customer: {
         customer_id: input.customerId,
-        firstname: null,
-        lastname: null,
+        // Required strings in OR11's description (only the addresses are "Null before shipping (or acceptance)").
+        firstname: address.firstname,
+        lastname: address.lastname,
         shipping_address: null,
         billing_address: null,
       },
@@ -175,15 +310,7 @@ export class OrderBook {
       order,
       dueAt: now + mp.stagingMs,
       history: [{ state: 'STAGING', at: iso }],
-      address: {
-        firstname: 'Alex',
-        lastname: 'Martin',
-        street_1: '12 rue des Lilas',
-        zip_code: '69003',
-        city: 'Lyon',
-        country: 'France',
-        country_iso_code: 'FRA',
-      },
+      address,
     });
     this.emit({
       kind: 'state',
@@ -312,7 +439,233 @@ export class OrderBook {
       throw new SandboxRefusal(400, 'Tracking details are mandatory for this shipping method.');
     }
     for (const l of o.order_lines) if (l.order_line_state === 'SHIPPING') l.order_line_state = 'SHIPPED';
-    this.move(stored, 'SHIPPED', undefined);
+    this.move(stored, 'SHIPPED', this.clock.now() + (mp.deliveryMs ?? 3 * 86_400_000));
+  }
+
+  /** OR29: the whole order, while it may still be cancelled (SHIPPING, before any shipment). */
+  cancelOrder(marketplace: string, orderId: string): void {
+    const { stored, order: o } = this.orderIn(marketplace, orderId, ['SHIPPING']);
+    const done: { line: Line; c: ReturnType<OrderBook['cancelation']> }[] = [];
+    for (const l of o.order_lines) {
+      if (l.order_line_state !== 'SHIPPING') continue;
+      const left = l.quantity - sum(l.cancelations, 'quantity');
+      const c = this.cancelation(
+        l,
+        left,
+        round2(l.price - sum(l.cancelations, 'amount')),
+        round2(l.shipping_price - sum(l.cancelations, 'shipping_amount')),
+        'SELLER_CANCELED',
+      );
+      l.cancelations.push(c);
+      l.order_line_state = 'CANCELED';
+      done.push({ line: l, c });
+    }
+    this.emitCancelations(stored, done);
+    this.move(stored, 'CANCELED', undefined);
+  }
+
+  /**
+   * OR30: cancellations of line quantities before shipping. Every cancellation is checked before any is
+   * applied (Mirakl refuses the call as a whole); a line cancelled for all its quantity is CANCELED, an order
+   * with every line cancelled or refused is CANCELED.
+   */
+  cancelLines(
+    marketplace: string,
+    requests: {
+      order_line_id: string;
+      quantity: number;
+      amount: number;
+      shipping_amount: number;
+      reason_code: string;
+    }[],
+  ): Record<string, unknown>[] {
+    const targets = requests.map((r, i) => {
+      const found = this.lineOf(marketplace, r.order_line_id, i);
+      const { stored, line } = found;
+      if (stored.order.order_state !== 'SHIPPING' || line.order_line_state !== 'SHIPPING')
+        throw new SandboxRefusal(
+          400,
+          `The order line ${line.order_line_id} cannot be canceled in state ${line.order_line_state}`,
+          'ORDER_LINE_INVALID_STATE',
+        );
+      const left = line.quantity - sum(line.cancelations, 'quantity');
+      if (!Number.isInteger(r.quantity) || r.quantity < 1 || r.quantity > left)
+        throw new SandboxRefusal(400, `cancelations[${i}].quantity must be 1..${left}`);
+      amountWithin(r.amount, line.price - sum(line.cancelations, 'amount'), `cancelations[${i}].amount`);
+      amountWithin(
+        r.shipping_amount,
+        line.shipping_price - sum(line.cancelations, 'shipping_amount'),
+        `cancelations[${i}].shipping_amount`,
+      );
+      if (typeof r.reason_code !== 'string' || !r.reason_code)
+        throw new SandboxRefusal(400, `cancelations[${i}].reason_code is required`);
+      return { ...found, r };
+    });
+    const byOrder = new Map<StoredOrder, { line: Line; c: ReturnType<OrderBook['cancelation']> }[]>();
+    const created = targets.map(({ stored, line, r }) => {
+      const c = this.cancelation(line, r.quantity, r.amount, r.shipping_amount, r.reason_code);
+      line.cancelations.push(c);
+      if (sum(line.cancelations, 'quantity') >= line.quantity) line.order_line_state = 'CANCELED';
+      byOrder.set(stored, [...(byOrder.get(stored) ?? []), { line, c }]);
+      return { ...c, cancelation_id: c.id, order_line_id: line.order_line_id };
+    });
+    for (const [stored, done] of byOrder) {
+      this.emitCancelations(stored, done);
+      const o = stored.order;
+      if (o.order_lines.every((l) => l.order_line_state === 'CANCELED' || l.order_line_state === 'REFUSED'))
+        this.move(stored, 'CANCELED', undefined);
+    }
+    return created;
+  }
+
+  private emitCancelations(
+    stored: StoredOrder,
+    done: { line: Line; c: ReturnType<OrderBook['cancelation']> }[],
+  ): void {
+    stored.order.last_updated_date = new Date(this.clock.now()).toISOString();
+    this.emit({
+      kind: 'cancelation',
+      marketplace: stored.marketplace,
+      orderId: stored.order.order_id,
+      at: this.clock.now(),
+      order: structuredClone(stored.order),
+      cancelations: done.map(({ line, c }) => ({
+        cancelation_id: c.id,
+        order_line_id: line.order_line_id,
+        quantity: c.quantity,
+        amount: c.amount,
+        shipping_amount: c.shipping_amount,
+        reason_code: c.reason_code,
+      })),
+    });
+  }
+
+  /**
+   * OR28: refunds on shipped lines (SHIPPED, RECEIVED, CLOSED), never more than what was paid and not yet
+   * refunded; taxes are required because the orders carry taxes. A line refunded in full is REFUNDED.
+   */
+  refund(
+    marketplace: string,
+    requests: {
+      order_line_id: string;
+      quantity?: number;
+      amount: number;
+      shipping_amount: number;
+      reason_code: string;
+      taxes?: { code: string; amount: number }[];
+      shipping_taxes?: { code: string; amount: number }[];
+    }[],
+  ): Record<string, unknown>[] {
+    const targets = requests.map((r, i) => {
+      const found = this.lineOf(marketplace, r.order_line_id, i);
+      const { stored, line } = found;
+      if (!['SHIPPED', 'RECEIVED', 'CLOSED'].includes(stored.order.order_state))
+        throw new SandboxRefusal(
+          400,
+          `The order ${stored.order.order_id} cannot be refunded in state ${stored.order.order_state}`,
+          'ORDER_INVALID_STATE',
+        );
+      amountWithin(r.amount, line.price - sum(line.refunds, 'amount'), `refunds[${i}].amount`);
+      amountWithin(
+        r.shipping_amount,
+        line.shipping_price - sum(line.refunds, 'shipping_amount'),
+        `refunds[${i}].shipping_amount`,
+      );
+      if (typeof r.reason_code !== 'string' || !r.reason_code)
+        throw new SandboxRefusal(400, `refunds[${i}].reason_code is required`);
+      if (!Array.isArray(r.taxes))
+        throw new SandboxRefusal(400, `refunds[${i}].taxes is required: the order has taxes`);
+      return { ...found, r };
+    });
+    const orderRefundId = `R-${++this.seq}`;
+    const byOrder = new Map<StoredOrder, Record<string, unknown>[]>();
+    const created = targets.map(({ stored, line, r }, i) => {
+      const refund = {
+        id: `${orderRefundId}-${i + 1}`,
+        order_refund_id: orderRefundId,
+        amount: r.amount,
+        shipping_amount: r.shipping_amount,
+        quantity: r.quantity ?? 0,
+        reason_code: r.reason_code,
+        taxes: (r.taxes ?? []).map((t) => ({ code: String(t.code), amount: Number(t.amount) })),
+        shipping_taxes: (r.shipping_taxes ?? []).map((t) => ({
+          code: String(t.code),
+          amount: Number(t.amount),
+        })),
+        ...this.commissionShare(line, r.amount),
+        state: 'REFUNDED',
+        refund_state: 'REFUNDED',
+        created_date: new Date(this.clock.now()).toISOString(),
+      };
+      line.refunds.push(refund);
+      if (sum(line.refunds, 'amount') >= line.price) line.order_line_state = 'REFUNDED';
+      byOrder.set(stored, [...(byOrder.get(stored) ?? []), { ...refund, order_line_id: line.order_line_id }]);
+      return { ...refund, refund_id: refund.id, order_line_id: line.order_line_id };
+    });
+    for (const [stored, refunds] of byOrder) {
+      stored.order.last_updated_date = new Date(this.clock.now()).toISOString();
+      this.emit({
+        kind: 'refund',
+        marketplace,
+        orderId: stored.order.order_id,
+        at: this.clock.now(),
+        order: structuredClone(stored.order),
+        refunds: refunds.map((x) => ({
+          refund_id: String(x.id),
+          order_line_id: String(x.order_line_id),
+          quantity: Number(x.quantity),
+          amount: Number(x.amount),
+          shipping_amount: Number(x.shipping_amount),
+          taxes: x.taxes as { code: string; amount: number }[],
+          shipping_taxes: x.shipping_taxes as { code: string; amount: number }[],
+          commission_amount: Number(x.commission_amount),
+          commission_taxes: x.commission_taxes as { code: string; amount: number }[],
+          reason_code: String(x.reason_code),
+        })),
+      });
+    }
+    return created;
+  }
+
+  private cancelation(line: Line, quantity: number, amount: number, shipping: number, reason: string) {
+    const commission = this.commissionShare(line, amount);
+    return {
+      id: `C-${++this.seq}`,
+      quantity,
+      amount,
+      shipping_amount: shipping,
+      reason_code: reason,
+      ...commission,
+      taxes: [{ code: 'TVA', amount: round2(amount - amount / 1.2) }],
+      shipping_taxes: [],
+      created_date: new Date(this.clock.now()).toISOString(),
+    };
+  }
+
+  /** The commission given back with `amount` of the line's price (Mirakl refunds it pro rata). */
+  private commissionShare(line: Line, amount: number) {
+    const share = line.price > 0 ? amount / line.price : 0;
+    const commission = round2(line.commission_fee * share);
+    const tax = round2((line.total_commission - line.commission_fee) * share);
+    return {
+      commission_amount: commission,
+      commission_taxes: [{ code: 'TVA', amount: tax }],
+      commission_tax_amount: tax,
+      commission_total_amount: round2(commission + tax),
+    };
+  }
+
+  /** The order and line for an order line id (ids are `<order_id>-<n>`), or Mirakl's 404. */
+  private lineOf(marketplace: string, lineId: unknown, index: number): { stored: StoredOrder; line: Line } {
+    if (typeof lineId !== 'string' || !lineId)
+      throw new SandboxRefusal(400, `[${index}].order_line_id is required`);
+    this.settle();
+    for (const stored of this.orders.values()) {
+      if (stored.marketplace !== marketplace) continue;
+      const line = stored.order.order_lines.find((l) => l.order_line_id === lineId);
+      if (line) return { stored, line };
+    }
+    throw new SandboxRefusal(404, `Order line with id '${lineId}' not found`);
   }
 
   /** Every OR23 the sandbox accepted (admin truth). */
@@ -344,10 +697,34 @@ export class OrderBook {
             this.move(stored, 'WAITING_DEBIT_PAYMENT', at + mp.debitMs / 2, at);
             break;
           case 'WAITING_DEBIT_PAYMENT':
+            if (stored.debitFails === undefined) {
+              stored.debitFails = this.random() < (mp.debitFailureRate ?? 0);
+              if (stored.debitFails) {
+                // The customer's payment does not go through: the order waits, then the platform cancels it.
+                stored.dueAt = at + (mp.debitFailureDelayMs ?? 3 * 86_400_000);
+                break;
+              }
+            }
+            if (stored.debitFails) {
+              for (const l of stored.order.order_lines)
+                if (l.order_line_state !== 'REFUSED') l.order_line_state = 'CANCELED';
+              this.move(stored, 'CANCELED', undefined, at);
+              break;
+            }
             for (const l of stored.order.order_lines)
               if (l.order_line_state !== 'REFUSED') l.order_line_state = 'SHIPPING';
             stored.order.shipping_deadline = new Date(at + 2 * 24 * 3_600_000).toISOString();
             this.move(stored, 'SHIPPING', undefined, at);
+            break;
+          case 'SHIPPED':
+            for (const l of stored.order.order_lines)
+              if (l.order_line_state === 'SHIPPED') l.order_line_state = 'RECEIVED';
+            this.move(stored, 'RECEIVED', at + (mp.closeMs ?? 14 * 86_400_000), at);
+            break;
+          case 'RECEIVED':
+            for (const l of stored.order.order_lines)
+              if (l.order_line_state === 'RECEIVED') l.order_line_state = 'CLOSED';
+            this.move(stored, 'CLOSED', undefined, at);
             break;
           default:
             stored.dueAt = undefined;
@@ -376,6 +753,9 @@ export class OrderBook {
     const iso = new Date(at).toISOString();
     const from = stored.order.order_state;
     stored.order.order_state = state;
+    stored.order.can_cancel = state === 'SHIPPING';
+    stored.order.can_shop_ship = state === 'SHIPPING';
+    for (const l of stored.order.order_lines) l.last_updated_date = iso;
     stored.order.last_updated_date = iso;
     if (state === 'WAITING_ACCEPTANCE')
       for (const l of stored.order.order_lines) l.order_line_state = 'WAITING_ACCEPTANCE';
@@ -401,6 +781,14 @@ export class OrderBook {
   private key(marketplace: string, orderId: string): string {
     return `${marketplace}/${orderId}`;
   }
+}
+
+const sum = (items: Record<string, unknown>[], field: string) =>
+  round2(items.reduce((s, x) => s + Number(x[field] ?? 0), 0));
+
+function amountWithin(v: unknown, max: number, name: string): void {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > round2(max) + 1e-9)
+    throw new SandboxRefusal(400, `${name} must be a number between 0 and ${round2(max)}`);
 }
 
 /** A call Mirakl would answer with an error. */

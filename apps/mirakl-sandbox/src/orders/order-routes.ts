@@ -1,4 +1,4 @@
-import type { OrderBook } from './order-book';
+import { SandboxRefusal, type OrderBook } from './order-book';
 import {
   dateParam,
   idFilter,
@@ -12,7 +12,7 @@ import {
 
 const TRACKING_FIELDS = ['carrier_code', 'carrier_name', 'carrier_url', 'tracking_number'] as const;
 
-/** OR11, OR21, OR23, OR24: where orders are listed, accepted, tracked and shipped. */
+/** OR11, OR21, OR23, OR24, OR28-30: where orders are listed, accepted, tracked, shipped, cancelled, refunded. */
 export function orderRoutes(orders: OrderBook): SandboxRoute[] {
   return [
     {
@@ -73,5 +73,79 @@ export function orderRoutes(orders: OrderBook): SandboxRoute[] {
         return written();
       },
     },
+    {
+      operation: 'OR29',
+      method: 'PUT',
+      path: /^\/api\/orders\/(?<orderId>[^/]+)\/cancel$/,
+      handle: ({ mp, params }) => {
+        orders.cancelOrder(mp.code, params.orderId);
+        return written();
+      },
+    },
+    {
+      operation: 'OR30',
+      method: 'PUT',
+      path: /^\/api\/orders\/cancel$/,
+      handle: ({ mp, body }) => {
+        const json = jsonObject(body);
+        const cancelations = objectList(json.cancelations, 'cancelations');
+        const created = orders.cancelLines(
+          mp.code,
+          cancelations as unknown as Parameters<OrderBook['cancelLines']>[1],
+        );
+        return {
+          status: 200,
+          body: { order_tax_mode: 'TAX_INCLUDED', cancelations: created.map(publicCancelation) },
+          write: true,
+        };
+      },
+    },
+    {
+      operation: 'OR28',
+      method: 'PUT',
+      path: /^\/api\/orders\/refund$/,
+      handle: ({ mp, body }) => {
+        const json = jsonObject(body);
+        const refunds = objectList(json.refunds, 'refunds');
+        const created = orders.refund(mp.code, refunds as unknown as Parameters<OrderBook['refund']>[1]);
+        return {
+          status: 200,
+          body: { order_tax_mode: 'TAX_INCLUDED', refunds: created.map(publicRefund) },
+          write: true,
+        };
+      },
+    },
   ];
+}
+
+/** A non-empty list of objects, or Mirakl's 400 naming the field. */
+function objectList(v: unknown, name: string): Record<string, unknown>[] {
+  if (!Array.isArray(v) || v.length === 0 || v.some((x) => !x || typeof x !== 'object' || Array.isArray(x)))
+    throw new SandboxRefusal(400, `${name}: a non-empty list of objects is required`);
+  return v as Record<string, unknown>[];
+}
+
+/** OR30's answer for one cancellation (OR11 lists the same under the line's `cancelations`). */
+function publicCancelation(c: Record<string, unknown>): Record<string, unknown> {
+  const { id, created_date, commission_tax_amount, ...rest } = c;
+  void [id, created_date, commission_tax_amount];
+  return rest;
+}
+
+/** OR28's answer for one refund. */
+function publicRefund(r: Record<string, unknown>): Record<string, unknown> {
+  const {
+    id,
+    created_date,
+    state,
+    refund_state,
+    commission_amount,
+    commission_taxes,
+    commission_tax_amount,
+    commission_total_amount,
+    ...rest
+  } = r;
+  void [id, created_date, state, refund_state, commission_amount, commission_taxes];
+  void [commission_tax_amount, commission_total_amount];
+  return rest;
 }

@@ -11,6 +11,15 @@ import {
 import { chunkIds } from '../paging/ids';
 import { offsetPaged } from '../paging/paging';
 import { parseErrorReport, stockFile } from './import-files';
+import { listAccountingDocuments, listBillingCycles, listTransactionLines } from './accounting';
+import type {
+  ListAccountingDocumentsFilter,
+  ListBillingCyclesFilter,
+  ListTransactionLinesFilter,
+  MiraklAccountingDocument,
+  MiraklBillingCycle,
+  MiraklTransactionLine,
+} from './accounting-types';
 import type {
   ImportErrorLine,
   ImportKind,
@@ -261,6 +270,29 @@ export class MiraklClient {
       const line = now.order_lines.find((l) => l.order_line_id === r.order_line_id);
       return (line?.[field] ?? []).some((x) => !known.has(x.id) && x.amount === r.amount);
     });
+  }
+
+  /** TL02: every transaction line matching the filter, all seek pages (up to 2000 a page); ids 100 a call. */
+  listTransactionLines(
+    filter: ListTransactionLinesFilter = {},
+    pageSize?: number,
+  ): AsyncGenerator<MiraklTransactionLine, void> {
+    return listTransactionLines(this.transport, filter, pageSize);
+  }
+
+  /** IV01: every accounting document (invoices of billing cycles) matching the filter, all offset pages. */
+  listAccountingDocuments(
+    filter: ListAccountingDocumentsFilter = {},
+  ): AsyncGenerator<MiraklAccountingDocument, void> {
+    return listAccountingDocuments(this.transport, filter, Math.min(this.pageSize, 100));
+  }
+
+  /** SBC11: every billing cycle matching the filter, with what was transferred to the seller. */
+  listBillingCycles(
+    filter: ListBillingCyclesFilter = {},
+    pageSize?: number,
+  ): AsyncGenerator<MiraklBillingCycle, void> {
+    return listBillingCycles(this.transport, filter, pageSize);
   }
 
   /** SH12: the shipping types, with `mandatory_tracking`. */
