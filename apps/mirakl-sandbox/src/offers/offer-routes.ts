@@ -1,12 +1,7 @@
 import { SandboxRefusal } from '../orders/order-book';
-import {
-  ImportLineError,
-  type ImportOutcome,
-  type ImportQueue,
-  type ImportRecord,
-} from '../imports/import-queue';
-import { readCsv, writeCsv } from '../imports/csv';
-import { parseMultipart } from '../http/multipart';
+import { ImportLineError, type ImportQueue } from '../imports/import-queue';
+import { writeCsv } from '../imports/csv';
+import { csvReply, found, importCsv, processLines, report, uploadedFile } from '../imports/import-files';
 import { jsonObject, list, offsetPage, type AdminRoute, type SandboxRoute } from '../http/route';
 import { OfferLineError, type OfferStore } from './offer-store';
 
@@ -98,39 +93,30 @@ export function offerRoutes(offers: OfferStore, imports: ImportQueue): SandboxRo
       method: 'POST',
       path: /^\/api\/offers\/imports$/,
       handle: async ({ mp, req, body, base }) => {
-        const form = await parseMultipart(req.headers['content-type'], body);
-        const file = form.files.file;
-        if (!file) throw new SandboxRefusal(400, 'The file part is required');
-        const mode = unquote(form.fields.import_mode ?? '');
+        const file = await uploadedFile(req, body);
+        const mode = unquote(file.fields.import_mode ?? '');
         if (mode !== 'NORMAL' && mode !== 'REPLACE')
           throw new SandboxRefusal(400, `import_mode must be NORMAL or REPLACE (got '${mode}')`);
         const record = imports.submit(mp.code, 'offers', mode, file.data, () => {
-          let csv: ReturnType<typeof readCsv>;
-          try {
-            csv = readCsv(file.data);
-          } catch (err) {
-            return failed(`The file could not be read: ${(err as Error).message}`);
-          }
-          if (!csv.columns.includes('sku')) return failed("The column 'sku' is missing");
-          const unknown = csv.columns.filter((c) => !(c in OFFER_COLUMNS));
-          if (unknown.length) return failed(`Unknown columns: ${unknown.join(', ')}`);
-          const absent = new Set(
-            Object.entries(OFFER_COLUMNS)
-              .filter(([column]) => !csv.columns.includes(column))
-              .map(([, field]) => field),
-          );
           const seen = new Set<string>();
-          const outcome = processLines(
-            csv.rows.map((row, i) => ({ line: i + 1, row })),
-            csv.columns,
+          let absent = new Set<string>();
+          const outcome = importCsv(
+            file.data,
+            { required: ['sku'], known: Object.keys(OFFER_COLUMNS) },
             (row) => {
               const input: Record<string, unknown> = {};
               for (const [column, field] of Object.entries(OFFER_COLUMNS)) input[field] = row[column];
               seen.add(String(row.sku ?? '').trim());
               return offers.apply(mp.code, input, absent);
             },
-            (row) => row,
+            (columns) =>
+              (absent = new Set(
+                Object.entries(OFFER_COLUMNS)
+                  .filter(([column]) => !columns.includes(column))
+                  .map(([, field]) => field),
+              )),
           );
+          if (outcome.failure) return outcome;
           if (mode === 'REPLACE') {
             for (const o of offers.list(mp.code)) {
               if (seen.has(o.shop_sku)) continue;
@@ -190,39 +176,22 @@ export function offerRoutes(offers: OfferStore, imports: ImportQueue): SandboxRo
       method: 'POST',
       path: /^\/api\/offers\/stock\/imports$/,
       handle: async ({ mp, req, body, base }) => {
-        const form = await parseMultipart(req.headers['content-type'], body);
-        const file = form.files.file;
-        if (!file) throw new SandboxRefusal(400, 'The file part is required');
-        const record = imports.submit(mp.code, 'stock', 'NORMAL', file.data, () => {
-          let csv: ReturnType<typeof readCsv>;
-          try {
-            csv = readCsv(file.data);
-          } catch (err) {
-            return failed(`The file could not be read: ${(err as Error).message}`);
-          }
-          const missing = ['offer-sku', 'quantity'].filter((c) => !csv.columns.includes(c));
-          if (missing.length) return failed(`Missing columns: ${missing.join(', ')}`);
-          const unknown = csv.columns.filter((c) => !STOCK_COLUMNS.includes(c));
-          if (unknown.length) return failed(`Unknown columns: ${unknown.join(', ')}`);
-          return processLines(
-            csv.rows.map((row, i) => ({ line: i + 1, row })),
-            csv.columns,
-            (row) => {
-              const action = (row['update-delete'] || 'update').toLowerCase();
-              if (action !== 'update' && action !== 'delete')
-                throw new OfferLineError(`The update-delete value '${action}' is invalid`);
-              offers.setStock(
-                mp.code,
-                row['offer-sku'] ?? '',
-                row.quantity,
-                row['warehouse-code'] || undefined,
-                action === 'delete',
-              );
-              return 'updated';
-            },
-            (row) => row,
-          );
-        });
+        const file = await uploadedFile(req, body);
+        const record = imports.submit(mp.code, 'stock', 'NORMAL', file.data, () =>
+          importCsv(file.data, { required: ['offer-sku', 'quantity'], known: STOCK_COLUMNS }, (row) => {
+            const action = (row['update-delete'] || 'update').toLowerCase();
+            if (action !== 'update' && action !== 'delete')
+              throw new OfferLineError(`The update-delete value '${action}' is invalid`);
+            offers.setStock(
+              mp.code,
+              row['offer-sku'] ?? '',
+              row.quantity,
+              row['warehouse-code'] || undefined,
+              action === 'delete',
+            );
+            return 'updated';
+          }),
+        );
         return created(base, `/api/offers/stock/imports/${record.id}/status`, String(record.id));
       },
     },
@@ -324,62 +293,6 @@ export function offerAdminRoutes(offers: OfferStore, imports: ImportQueue): Admi
     },
   ];
 }
-
-/** Applies each line; a refused line becomes a report line, the others count by what they did. */
-export function processLines(
-  lines: { line: number; row: Record<string, unknown> }[],
-  columns: string[],
-  apply: (row: Record<string, string>) => string,
-  asReportRow: (row: Record<string, string>) => Record<string, string>,
-): ImportOutcome {
-  const outcome: ImportOutcome = {
-    linesRead: lines.length,
-    errors: [],
-    counts: { offer_inserted: 0, offer_updated: 0, offer_deleted: 0 },
-    columns,
-  };
-  for (const { line, row } of lines) {
-    const text = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v == null ? '' : String(v)]));
-    try {
-      const did = apply(text);
-      outcome.counts[`offer_${did}`] = (outcome.counts[`offer_${did}`] ?? 0) + 1;
-    } catch (err) {
-      if (!(err instanceof ImportLineError)) throw err;
-      outcome.errors.push({ line, message: err.message, row: asReportRow(text) });
-    }
-  }
-  return outcome;
-}
-
-export function failed(reason: string): ImportOutcome {
-  return { linesRead: 0, errors: [], counts: {}, columns: [], failure: reason };
-}
-
-/** An import of this shop and kind, or Mirakl's 404. */
-export function found(
-  imports: ImportQueue,
-  marketplace: string,
-  kind: 'offers' | 'stock' | 'products',
-  id: string,
-) {
-  const r = /^\d+$/.test(id) ? imports.get(marketplace, kind, Number(id)) : undefined;
-  if (!r) throw new SandboxRefusal(404, `Import with identifier [${id}] not found`);
-  return r;
-}
-
-/** The outcome of a finished import with errors, or Mirakl's 404 (no report yet, or none). */
-export function report(r: ImportRecord): ImportOutcome {
-  if (!r.outcome || r.outcome.errors.length === 0)
-    throw new SandboxRefusal(404, `No error report for import ${r.id}`);
-  return r.outcome;
-}
-
-/** A report file: OF03 and P44 are declared `application/octet-stream`, STO03 `text/csv`. */
-export const csvReply = (text: string, contentType = 'application/octet-stream') => ({
-  status: 200,
-  body: text,
-  contentType,
-});
 
 /** An OF24 offer flattened to its fields (the nested discount's price as `discount_price`). */
 function flat(o: unknown): Record<string, unknown> {

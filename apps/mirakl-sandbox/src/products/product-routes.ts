@@ -1,9 +1,7 @@
-import { SandboxRefusal } from '../orders/order-book';
 import type { ImportQueue } from '../imports/import-queue';
-import { readCsv, writeCsv } from '../imports/csv';
-import { parseMultipart } from '../http/multipart';
+import { writeCsv } from '../imports/csv';
+import { csvReply, found, importCsv, report, uploadedFile } from '../imports/import-files';
 import type { AdminRoute, SandboxRoute } from '../http/route';
-import { csvReply, failed, found, processLines, report } from '../offers/offer-routes';
 import { PRODUCT_COLUMNS, type ProductCatalogue } from './product-catalogue';
 
 /** Where products reach the operator: P41 imports a file, P42 gives its status, P44 the refused products. */
@@ -14,31 +12,14 @@ export function productRoutes(products: ProductCatalogue, imports: ImportQueue):
       method: 'POST',
       path: /^\/api\/products\/imports$/,
       handle: async ({ mp, req, body, base }) => {
-        const form = await parseMultipart(req.headers['content-type'], body);
-        const file = form.files.file;
-        if (!file) throw new SandboxRefusal(400, 'The file part is required');
-        const record = imports.submit(mp.code, 'products', 'NORMAL', file.data, () => {
-          let csv: ReturnType<typeof readCsv>;
-          try {
-            csv = readCsv(file.data);
-          } catch (err) {
-            return failed(`The file could not be read: ${(err as Error).message}`);
-          }
-          const missing = ['sku', 'title', 'category'].filter((c) => !csv.columns.includes(c));
-          if (missing.length) return failed(`Missing columns: ${missing.join(', ')}`);
-          const unknown = csv.columns.filter((c) => !(PRODUCT_COLUMNS as readonly string[]).includes(c));
-          if (unknown.length) return failed(`Unknown columns: ${unknown.join(', ')}`);
-          return processLines(
-            csv.rows.map((row, i) => ({ line: i + 1, row })),
-            csv.columns,
-            (row) => {
-              const before = products.list(mp.code).length;
-              products.upsert(mp.code, row);
-              return products.list(mp.code).length > before ? 'inserted' : 'updated';
-            },
-            (row) => row,
-          );
-        });
+        const file = await uploadedFile(req, body);
+        const record = imports.submit(mp.code, 'products', 'NORMAL', file.data, () =>
+          importCsv(file.data, { required: ['sku', 'title', 'category'], known: PRODUCT_COLUMNS }, (row) => {
+            const before = products.list(mp.code).length;
+            products.upsert(mp.code, row);
+            return products.list(mp.code).length > before ? 'inserted' : 'updated';
+          }),
+        );
         return {
           status: 201,
           body: { import_id: record.id },
