@@ -10,5 +10,8 @@ export * from './orders/order-parts';
 export * from './orders/order-events';
 export * from './fulfilment/fulfilment-events';
 export * from './ops/exception-events';
+export * from './backoffice/backoffice-events';
+export * from './inventory/inventory-events';
+export * from './catalogue/catalogue-events';
 export * from './decode/decode-event';
 export * from './schema/json-schema';

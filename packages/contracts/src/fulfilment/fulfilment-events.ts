@@ -64,6 +64,15 @@ export class OrderPostedToErp extends MarketplaceOrderEvent {
 
   @IsISO8601()
   postedAt: string;
+
+  /**
+   * The ERP's own time of creation of the sales order (its clock). The reservation owner releases the
+   * order's reservations once it holds back-office stock as of this time or later (the stock then counts
+   * the order). Absent from older producers: `postedAt` is used instead.
+   */
+  @IsOptional()
+  @IsISO8601()
+  erpCreatedAt?: string;
 }
 
 /** Tracking and ship were sent to the marketplace for a shipment. */

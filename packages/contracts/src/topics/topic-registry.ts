@@ -14,8 +14,17 @@ import {
   ShipmentConfirmed,
 } from '../fulfilment/fulfilment-events';
 import { defineTopic, type TopicDefinition } from './topic';
+import { ProductChanged, StockChanged } from '../backoffice/backoffice-events';
+import {
+  AvailabilityChanged,
+  MarketplacePolled,
+  OrderReservationDecided,
+  ReservationChanged,
+} from '../inventory/inventory-events';
+import { CatalogueDivergence } from '../catalogue/catalogue-events';
 
 const ORDER_KEY = 'marketplace code and Mirakl order id, `<marketplace>:<order_id>`';
+const SKU_KEY = "the seller's SKU (back-office SKU, Mirakl offer SKU)";
 
 /** Every topic of the platform, by a stable property name. The public surface for other systems. */
 export const Topics = {
@@ -91,6 +100,67 @@ export const Topics = {
     keyOf: orderKey,
     keyDescription: ORDER_KEY,
     description: 'Tracking and ship were sent to the marketplace for a shipment.',
+  }),
+  productChanged: defineTopic({
+    type: 'backoffice.product.changed',
+    version: 1,
+    payload: ProductChanged,
+    keyOf: (p) => p.sku,
+    keyDescription: SKU_KEY,
+    description: 'The product master of a SKU changed in the back office (or an internal system says so).',
+  }),
+  stockChanged: defineTopic({
+    type: 'backoffice.stock.changed',
+    version: 1,
+    payload: StockChanged,
+    keyOf: (s) => s.sku,
+    keyDescription: SKU_KEY,
+    description:
+      'The stock of a SKU in one warehouse changed in the back office: available, on hand, as of when.',
+  }),
+  reservationChanged: defineTopic({
+    type: 'inventory.reservation.changed',
+    version: 1,
+    payload: ReservationChanged,
+    keyOf: (r) => r.sku,
+    keyDescription: SKU_KEY,
+    description:
+      "An order line's reservation of stock was opened, released, consumed (the back office counts the order) or rejected.",
+  }),
+  orderReservationDecided: defineTopic({
+    type: 'inventory.order-reservation.decided',
+    version: 1,
+    payload: OrderReservationDecided,
+    keyOf: orderKey,
+    keyDescription: ORDER_KEY,
+    description:
+      'Every line of an order was tried against stock: reserved, insufficient stock, or unknown SKU.',
+  }),
+  availabilityChanged: defineTopic({
+    type: 'inventory.availability.changed',
+    version: 1,
+    payload: AvailabilityChanged,
+    keyOf: (a) => a.sku,
+    keyDescription: SKU_KEY,
+    description: 'The quantity to publish for a SKU on each marketplace, and how it was derived.',
+  }),
+  marketplacePolled: defineTopic({
+    type: 'orders.marketplace.polled',
+    version: 1,
+    payload: MarketplacePolled,
+    keyOf: (p) => p.marketplace,
+    keyDescription: 'marketplace code',
+    description:
+      'A poll of a marketplace finished: every order visible when it started was published as received.',
+  }),
+  catalogueDivergence: defineTopic({
+    type: 'catalogue.offer.diverged',
+    version: 1,
+    payload: CatalogueDivergence,
+    keyOf: (d) => d.sku,
+    keyDescription: SKU_KEY,
+    description:
+      'A marketplace holds something else than it should for a SKU (quantity, price, missing or extra offer); or it was corrected.',
   }),
   exceptionRaised: defineTopic({
     type: 'ops.exception.raised',
