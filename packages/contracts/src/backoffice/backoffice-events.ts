@@ -107,6 +107,11 @@ export class StockChanged {
   @IsString()
   reason?: string;
 
+  /** The ERP sales order the change belongs to (allocation, release, shipment), when the back office says. */
+  @IsOptional()
+  @IsString()
+  salesOrderNumber?: string;
+
   @IsIn(BACKOFFICE_SOURCES)
   source: (typeof BACKOFFICE_SOURCES)[number];
 }

@@ -12,11 +12,19 @@ export class ConfigError extends Error {
   }
 }
 
-function problemsOf(errors: ValidationError[]): { variable: string; problem: string }[] {
-  return errors.map((e) => ({
-    variable: e.property,
-    problem: Object.values(e.constraints ?? {}).join('; ') || 'invalid',
-  }));
+/** One problem per failed constraint; nested values (JSON settings) are named by path, e.g. `MARKETPLACES[0].shopId`. */
+function problemsOf(errors: ValidationError[], parent = ''): { variable: string; problem: string }[] {
+  return errors.flatMap((e) => {
+    const variable = parent
+      ? /^\d+$/.test(e.property)
+        ? `${parent}[${e.property}]`
+        : `${parent}.${e.property}`
+      : e.property;
+    const own = Object.values(e.constraints ?? {});
+    const nested = problemsOf(e.children ?? [], variable);
+    if (own.length === 0 && nested.length === 0) return [{ variable, problem: 'invalid' }];
+    return [...(own.length ? [{ variable, problem: own.join('; ') }] : []), ...nested];
+  });
 }
 
 /**

@@ -1,0 +1,40 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { Topics } from '@seller-bridge/contracts';
+import { BackboneModule } from '@seller-bridge/service-kit';
+import { CatalogueSyncConfig } from './config/catalogue-sync.config';
+import { CATALOGUE_ENTITIES, CATALOGUE_MIGRATIONS } from './database/data-source';
+import { OrderEventsConsumer } from './reservations/order-events.consumer';
+import { ReservationLedger } from './reservations/reservation-ledger';
+import { StockEventsConsumer } from './stock/stock-events.consumer';
+import { StockLedger } from './stock/stock-ledger';
+
+/** Topics catalogue-sync publishes (created at start when missing). */
+export const CATALOGUE_SYNC_PRODUCES = [
+  Topics.productChanged,
+  Topics.stockChanged,
+  Topics.reservationChanged,
+  Topics.orderReservationDecided,
+  Topics.availabilityChanged,
+  Topics.catalogueDivergence,
+  Topics.exceptionRaised,
+  Topics.exceptionResolved,
+];
+
+@Module({})
+export class AppModule {
+  static register(configValues?: CatalogueSyncConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        BackboneModule.forRoot({
+          config: CatalogueSyncConfig,
+          configValues,
+          entities: CATALOGUE_ENTITIES,
+          migrations: CATALOGUE_MIGRATIONS,
+          produces: CATALOGUE_SYNC_PRODUCES,
+        }),
+      ],
+      providers: [ReservationLedger, StockLedger, OrderEventsConsumer, StockEventsConsumer],
+    };
+  }
+}

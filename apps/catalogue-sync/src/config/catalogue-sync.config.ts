@@ -1,0 +1,125 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  ArrayNotEmpty,
+  IsArray,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { BackboneConfig } from '@seller-bridge/service-kit';
+
+/** One marketplace catalogue-sync publishes to (one Mirakl instance). */
+export class MarketplaceSettings {
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{1,39}$/, { message: 'code must be a lower-case code such as decathlon-fr' })
+  code: string;
+
+  @IsString()
+  @Matches(/^https?:\/\//, { message: 'baseUrl must be an http(s) URL' })
+  baseUrl: string;
+
+  /**
+   * The name of the environment variable holding the shop API key (a Kubernetes secret), never the key:
+   * configuration is logged and shown, secrets are not.
+   */
+  @IsString()
+  @Matches(/^[A-Z][A-Z0-9_]*$/, {
+    message: 'apiKeyEnv must name an environment variable, e.g. MIRAKL_KEY_DECATHLON_FR',
+  })
+  apiKeyEnv: string;
+
+  @IsOptional()
+  @IsString()
+  shopId?: string;
+
+  /** Units held back from what is published, for what the platform cannot see yet. */
+  @IsInt()
+  @Min(0)
+  safetyBuffer: number = 0;
+
+  /** Per-SKU buffers overriding `safetyBuffer`. */
+  @IsOptional()
+  @IsObject()
+  skuSafetyBuffers?: Record<string, number>;
+
+  /** Warehouses whose stock serves this marketplace (all when absent). */
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  warehouses?: string[];
+
+  /** Time between stock pushes (STO01 allows one a minute). */
+  @IsInt()
+  @Min(1000)
+  stockPushIntervalMs: number = 60_000;
+
+  /** Lines per stock import. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  stockPushBatchSize: number = 10_000;
+
+  /** Lift Mirakl's call frequencies (sandbox and benchmarks only). */
+  @IsOptional()
+  unlimitedCalls?: boolean;
+}
+
+/** A JSON list from the environment, as instances of `cls` (so nested validation applies). */
+const jsonListOf =
+  <T>(cls: new () => T) =>
+  ({ value }: { value: unknown }) => {
+    let parsed = value;
+    if (typeof value === 'string') {
+      try {
+        parsed = JSON.parse(value) as unknown;
+      } catch {
+        return 'not JSON';
+      }
+    }
+    return Array.isArray(parsed)
+      ? parsed.map((item) => (item && typeof item === 'object' ? plainToInstance(cls, item) : item))
+      : parsed;
+  };
+
+/** catalogue-sync's configuration: the backbone's, the back office, and the marketplaces. */
+export class CatalogueSyncConfig extends BackboneConfig {
+  override SERVICE_NAME = 'catalogue-sync';
+  override HTTP_PORT = 3110;
+
+  /** The back office's API, e.g. `http://127.0.0.1:4200/api`. */
+  @IsString()
+  @Matches(/^https?:\/\//, { message: 'BACKOFFICE_URL must be an http(s) URL' })
+  BACKOFFICE_URL: string = 'http://127.0.0.1:4200/api';
+
+  /** The back office API key (`X-Api-Key`); never logged. */
+  @IsString()
+  @MinLength(8)
+  BACKOFFICE_API_KEY: string;
+
+  /** How often the change feed is read when it had nothing new. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  BACKOFFICE_FEED_POLL_MS: number = 500;
+
+  /** Changes read per feed request. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  BACKOFFICE_FEED_BATCH: number = 1000;
+
+  /** JSON list of marketplaces (see MarketplaceSettings), e.g. `[{"code":"decathlon-fr",…}]`. */
+  @Transform(jsonListOf(MarketplaceSettings))
+  @IsArray({ message: 'MARKETPLACES must be a JSON list of marketplaces' })
+  @ArrayNotEmpty()
+  @ValidateNested({ each: true })
+  MARKETPLACES: MarketplaceSettings[];
+}

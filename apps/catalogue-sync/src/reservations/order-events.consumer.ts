@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import {
+  Topics,
+  type EventEnvelope,
+  type MarketplacePolled,
+  type OrderAccepted,
+  type OrderCancelled,
+  type OrderPostedToErp,
+  type OrderReceived,
+  type OrderRefused,
+} from '@seller-bridge/contracts';
+import { ConsumesEvent, type HandlerContext } from '@seller-bridge/service-kit';
+import { ReservationLedger } from './reservation-ledger';
+
+/**
+ * Orders as they affect stock: a received order takes its reservations, a refusal or cancellation gives
+ * them back, posting to the ERP lets the back office's stock take over. Each handler runs in the inbox's
+ * transaction, so a redelivered event has no second effect.
+ */
+@Injectable()
+export class OrderEventsConsumer {
+  constructor(private readonly ledger: ReservationLedger) {}
+
+  @ConsumesEvent(Topics.orderReceived)
+  async onReceived(event: EventEnvelope<OrderReceived>, ctx: HandlerContext): Promise<void> {
+    const o = event.payload;
+    await this.ledger.reserveOrder(ctx.manager, {
+      marketplace: o.marketplace,
+      orderId: o.orderId,
+      lines: o.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity })),
+    });
+  }
+
+  @ConsumesEvent(Topics.orderAccepted)
+  async onAccepted(event: EventEnvelope<OrderAccepted>, ctx: HandlerContext): Promise<void> {
+    const o = event.payload;
+    const refused = o.lines.filter((l) => l.decision !== 'ACCEPT').map((l) => l.lineId);
+    if (refused.length > 0)
+      await this.ledger.release(ctx.manager, o.marketplace, o.orderId, 'LINE_REFUSED', refused);
+  }
+
+  @ConsumesEvent(Topics.orderRefused)
+  async onRefused(event: EventEnvelope<OrderRefused>, ctx: HandlerContext): Promise<void> {
+    const o = event.payload;
+    await this.ledger.release(
+      ctx.manager,
+      o.marketplace,
+      o.orderId,
+      o.refusedBy === 'MARKETPLACE_TIMEOUT' ? 'AUTO_REFUSED' : 'ORDER_REFUSED',
+    );
+  }
+
+  @ConsumesEvent(Topics.orderCancelled)
+  async onCancelled(event: EventEnvelope<OrderCancelled>, ctx: HandlerContext): Promise<void> {
+    const o = event.payload;
+    await this.ledger.release(ctx.manager, o.marketplace, o.orderId, 'ORDER_CANCELLED', o.lineIds);
+  }
+
+  @ConsumesEvent(Topics.orderPostedToErp)
+  async onPosted(event: EventEnvelope<OrderPostedToErp>, ctx: HandlerContext): Promise<void> {
+    const o = event.payload;
+    await this.ledger.markPosted(
+      ctx.manager,
+      o.marketplace,
+      o.orderId,
+      o.erpOrderNumber,
+      new Date(o.erpCreatedAt ?? o.postedAt),
+    );
+  }
+
+  /** The latest poll of a marketplace: its orders must be reserved before the next stock push (0008). */
+  @ConsumesEvent(Topics.marketplacePolled)
+  async onPolled(event: EventEnvelope<MarketplacePolled>, ctx: HandlerContext): Promise<void> {
+    const p = event.payload;
+    await ctx.manager.query(
+      `INSERT INTO marketplace_poll (marketplace, visible_at, order_ids) VALUES ($1, $2, $3)
+       ON CONFLICT (marketplace) DO UPDATE SET visible_at = EXCLUDED.visible_at, order_ids = EXCLUDED.order_ids,
+         received_at = now()
+       WHERE EXCLUDED.visible_at > marketplace_poll.visible_at`,
+      [p.marketplace, new Date(p.visibleAt), p.orderIds],
+    );
+  }
+}
