@@ -23,6 +23,11 @@ export SANDBOX_ADMIN_TOKEN="$(cat .local/sandbox-admin-token)"
 export SANDBOX_PORT="${SANDBOX_PORT:-4100}"
 export BACKOFFICE_ADMIN_TOKEN="$(cat .local/backoffice-admin-token)"
 export BACKOFFICE_PORT="${BACKOFFICE_PORT:-4200}"
+# Other sales channels (web shop, stores) sell from the same stock, so stale marketplace stock can oversell.
+export BACKOFFICE_OTHER_CHANNELS_UNITS_PER_MINUTE="${BACKOFFICE_OTHER_CHANNELS_UNITS_PER_MINUTE:-6}"
+# The Mirakl sandbox reads the back office's stock to flag sales beyond real stock (admin …/sales).
+export SANDBOX_REAL_STOCK_URL="http://127.0.0.1:${BACKOFFICE_PORT}/api"
+export SANDBOX_REAL_STOCK_API_KEY="${BACKOFFICE_API_KEY:-demo-backoffice-key}"
 node apps/mirakl-sandbox/dist/main.js &
 SANDBOX_PID=$!
 node apps/backoffice-sandbox/dist/main.js &

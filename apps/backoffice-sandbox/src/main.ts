@@ -25,6 +25,8 @@ async function main(): Promise<void> {
   });
   const base = await sandbox.listen(config.port, '127.0.0.1');
   const bo = sandbox.backOffice;
+  if (config.otherChannelsUnitsPerMinute > 0)
+    bo.otherChannels.start(config.otherChannelsUnitsPerMinute, bo.clock.now());
   line({
     level: 'info',
     msg: 'back office ready',

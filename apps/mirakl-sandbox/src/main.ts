@@ -1,6 +1,8 @@
 import { demoMarketplaces } from './marketplace';
 import { MiraklSandbox } from './http/sandbox-server';
 import { seedDemo } from './demo-seed';
+import { MIRAKL_CALL_LIMITS } from './http/mirakl-call-limits';
+import { BackofficeStockSource } from './buyers/backoffice-stock-source';
 
 const log = (fields: Record<string, unknown>) =>
   process.stdout.write(
@@ -20,7 +22,9 @@ function numberEnv(name: string, fallback: number): number {
 /**
  * Runs the Mirakl sandbox with the demo marketplaces (see README: base URL per marketplace, admin token).
  * `SANDBOX_DEMO_OFFERS` products and offers are seeded per marketplace and buyers order against them at
- * `SANDBOX_BUYERS_PER_MINUTE`; activity is logged every `SANDBOX_ACTIVITY_SECONDS`.
+ * `SANDBOX_BUYERS_PER_MINUTE`; activity is logged every `SANDBOX_ACTIVITY_SECONDS`. Mirakl's call limits
+ * apply (`SANDBOX_CALL_LIMITS=off` lifts them); `SANDBOX_REAL_STOCK_URL` (+ `_API_KEY`) points at the back
+ * office, whose stock tells which sales went beyond real stock (admin `…/sales`).
  */
 async function main(): Promise<void> {
   const port = numberEnv('SANDBOX_PORT', 4100);
@@ -32,7 +36,25 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const marketplaces = demoMarketplaces();
-  const sandbox = new MiraklSandbox({ marketplaces, adminToken });
+  const limits = process.env.SANDBOX_CALL_LIMITS ?? 'mirakl';
+  if (limits !== 'mirakl' && limits !== 'off') {
+    process.stderr.write(`SANDBOX_CALL_LIMITS must be 'mirakl' or 'off' (got '${limits}')\n`);
+    process.exit(1);
+  }
+  // Where the real stock is known: the back office, read every few seconds (sales beyond it are flagged).
+  const stockUrl = process.env.SANDBOX_REAL_STOCK_URL;
+  const realStock = stockUrl
+    ? new BackofficeStockSource(stockUrl, process.env.SANDBOX_REAL_STOCK_API_KEY ?? '', (fields) =>
+        log({ level: 'warn', ...fields }),
+      )
+    : undefined;
+  realStock?.start(numberEnv('SANDBOX_REAL_STOCK_REFRESH_MS', 5_000));
+  const sandbox = new MiraklSandbox({
+    marketplaces,
+    adminToken,
+    callLimits: limits === 'mirakl' ? MIRAKL_CALL_LIMITS : undefined,
+    realStock: realStock ? (sku) => realStock.available(sku) : undefined,
+  });
   const base = await sandbox.listen(port, '127.0.0.1');
   seedDemo(
     sandbox,
@@ -71,7 +93,10 @@ async function main(): Promise<void> {
       }
     }, every).unref();
   }
-  const stop = () => void sandbox.close().then(() => process.exit(0));
+  const stop = () => {
+    realStock?.stop();
+    void sandbox.close().then(() => process.exit(0));
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

@@ -35,12 +35,20 @@ describe('Mirakl client against the Mirakl sandbox', () => {
   }
 
   it('reads every page: 250 orders in pages of 100 by Link, list values with commas kept', async () => {
-    for (let i = 0; i < 250; i++) place();
+    // The first 150 wait for acceptance, the last 100 are in SHIPPING: they are on pages 2 and 3, so a Link
+    // cut at the comma of `order_state_codes=WAITING_ACCEPTANCE,SHIPPING` would lose them.
+    for (let i = 0; i < 150; i++) place();
+    const shippingIds = Array.from({ length: 100 }, () => place());
+    for (const id of shippingIds) {
+      sandbox.orders.accept(decathlon.code, id, [{ id: `${id}-1`, accepted: true }]);
+    }
+    sandbox.clock.advance(decathlon.debitMs);
     const statuses: string[] = [];
     const c = client(decathlon, { observe: (call) => statuses.push(`${call.operation}:${call.status}`) });
     const orders = await all(c.listOrders({ orderStateCodes: ['WAITING_ACCEPTANCE', 'SHIPPING'] }));
     expect(orders).toHaveLength(250);
     expect(new Set(orders.map((o) => o.order_id)).size).toBe(250);
+    expect(orders.filter((o) => o.order_state === 'SHIPPING')).toHaveLength(100);
     expect(statuses).toEqual(['OR11:200', 'OR11:200', 'OR11:200']);
   });
 

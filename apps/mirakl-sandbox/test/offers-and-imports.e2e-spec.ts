@@ -113,7 +113,7 @@ describe('offers, stock and products: sandbox and client', () => {
     const errors = await c.getImportErrors('offers', first.importId);
     expect(errors.map((e) => [e.line, e.fields.sku, e.message])).toEqual([
       [4, 'GHOST', 'The product does not exist'],
-      [5, 'SKU-9', 'The price must be a number greater than 0'],
+      [5, 'SKU-9', 'The price must be a number greater than 0, at most 1000000, with at most 2 decimals'],
     ]);
     expect(sandbox.offers.get(mp, 'SKU-2')?.price).toBe(9.5);
 
@@ -206,20 +206,37 @@ describe('offers, stock and products: sandbox and client', () => {
     expect(sandbox.offers.get(mp, 'SKU-1')?.quantity).toBe(9);
   });
 
-  it('an import whose answer was lost is sent again and lands once', async () => {
-    // Dice per call: drop?, 5xx?, drop after the write? The first write lands and its answer is lost.
-    const dice = [1, 1, 0, 1, 1, 1];
+  it('an import whose answer was lost is not sent again: the caller learns it is unknown (transient)', async () => {
+    // Dice per call: drop?, 5xx?, drop after the write? The write lands and its answer is lost.
+    const dice = [1, 1, 0];
     sandbox = await restartWith(() => dice.shift() ?? 1);
     await admin('PUT', `/marketplaces/${mp}/faults`, { dropAfterWriteRate: 0.5 });
     seedProducts(1);
     const statuses: number[] = [];
     const c = client({ observe: (call) => statuses.push(call.status) });
-    const { importId } = await c.upsertOffers([fullOffer('SKU-1', 3)]);
-    expect(statuses).toEqual([0, 201]); // no answer, then the same import id again
+    const lost = await c.upsertOffers([fullOffer('SKU-1', 3)]).catch((e: MiraklApiError) => e);
+    expect(lost).toBeInstanceOf(MiraklApiError);
+    expect([(lost as MiraklApiError).status, (lost as MiraklApiError).transient]).toEqual([0, true]);
+    expect(statuses).toEqual([0]); // sent once, never repeated by the client
     const imports = (await (await admin('GET', `/marketplaces/${mp}/imports`)).json()) as {
       imports: { import_id: number }[];
     };
-    expect(imports.imports.map((i) => i.import_id)).toEqual([importId]);
+    expect(imports.imports).toHaveLength(1);
+    // The caller's next cycle sends the offer again: while the first waits, OF24 de-duplicates it.
+    const again = await c.upsertOffers([fullOffer('SKU-1', 3)]);
+    expect(again.importId).toBe(imports.imports[0].import_id);
+  });
+
+  it('STO01 and P41 requests are never de-duplicated: each is an import of its own', async () => {
+    seedProducts(1);
+    sandbox.offers.apply(mp, fullOffer('SKU-1', 1));
+    const c = client();
+    const a = await c.importStock([{ offerSku: 'SKU-1', quantity: 2 }]);
+    const b = await c.importStock([{ offerSku: 'SKU-1', quantity: 2 }]);
+    expect(a.importId).not.toBe(b.importId);
+    const p = await c.importProducts('sku;title;category\nX;X;running\n');
+    const q = await c.importProducts('sku;title;category\nX;X;running\n');
+    expect(p.importId).not.toBe(q.importId);
   });
 
   it('OF21 reads every page (130 offers by 100) and filters by SKU', async () => {

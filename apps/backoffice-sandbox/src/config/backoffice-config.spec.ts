@@ -11,6 +11,7 @@ describe(loadConfig.name, () => {
       apiKey: DEMO_API_KEY,
       defaultApiKey: true,
       adminToken: 't',
+      otherChannelsUnitsPerMinute: 0,
     });
   });
 
@@ -20,6 +21,12 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ ...env, BACKOFFICE_PORT: '70000' })).toThrow(/BACKOFFICE_PORT/);
     expect(() => loadConfig({ ...env, BACKOFFICE_API_KEY: 'short' })).toThrow(/BACKOFFICE_API_KEY/);
     expect(() => loadConfig({ ...env, BACKOFFICE_PICK_DELAY_MS: '2m' })).toThrow(/BACKOFFICE_PICK_DELAY_MS/);
+    expect(() => loadConfig({ ...env, BACKOFFICE_OTHER_CHANNELS_UNITS_PER_MINUTE: '-3' })).toThrow(
+      /BACKOFFICE_OTHER_CHANNELS_UNITS_PER_MINUTE/,
+    );
+    expect(
+      loadConfig({ ...env, BACKOFFICE_OTHER_CHANNELS_UNITS_PER_MINUTE: '6' }).otherChannelsUnitsPerMinute,
+    ).toBe(6);
     expect(loadConfig({ ...env, BACKOFFICE_PORT: '0', BACKOFFICE_PICK_DELAY_MS: '5000' })).toMatchObject({
       port: 0,
       pickDelayMs: 5000,

@@ -6,6 +6,8 @@ export interface BackofficeConfig {
   defaultApiKey: boolean;
   adminToken: string;
   pickDelayMs?: number;
+  /** Units per minute other sales channels sell from start (0: they wait for the admin API). */
+  otherChannelsUnitsPerMinute: number;
 }
 
 /** The documented key of the local demo (README); set BACKOFFICE_API_KEY to use another. */
@@ -27,8 +29,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): BackofficeConfig {
   const delay = env.BACKOFFICE_PICK_DELAY_MS;
   if (delay !== undefined && !/^\d{1,10}$/.test(delay))
     throw new Error(`BACKOFFICE_PICK_DELAY_MS must be a number of milliseconds, not "${delay}"`);
+  const channels = env.BACKOFFICE_OTHER_CHANNELS_UNITS_PER_MINUTE;
+  if (channels !== undefined && !/^\d{1,6}$/.test(channels))
+    throw new Error(
+      `BACKOFFICE_OTHER_CHANNELS_UNITS_PER_MINUTE must be a whole number of units per minute, not "${channels}"`,
+    );
   return {
     port,
+    otherChannelsUnitsPerMinute: channels === undefined ? 0 : Number(channels),
     apiKey: apiKey ?? DEMO_API_KEY,
     defaultApiKey: apiKey === undefined,
     adminToken,

@@ -104,15 +104,30 @@ export class Buyers {
   ): string {
     if (!Array.isArray(lines) || lines.length === 0)
       throw new RangeError('lines: a non-empty list is required');
+    const wanted = new Map<string, number>();
     const offers = lines.map((l) => {
       const offer = this.offers.get(marketplace, String(l?.offerSku));
       if (!offer) throw new SandboxRefusal(404, `No offer ${String(l?.offerSku)}`);
-      if (!Number.isInteger(l.quantity) || l.quantity < 1 || l.quantity > offer.quantity)
-        throw new SandboxRefusal(
-          409,
-          `Offer ${offer.shop_sku} shows ${offer.quantity}: cannot buy ${l.quantity}`,
-        );
+      if (!Number.isInteger(l.quantity) || l.quantity < 1)
+        throw new SandboxRefusal(400, `quantity must be a whole number >= 1 (line for ${offer.shop_sku})`);
+      wanted.set(offer.shop_sku, (wanted.get(offer.shop_sku) ?? 0) + l.quantity);
       return offer;
+    });
+    // Every line is checked, the lines of one offer together, before any unit is taken.
+    for (const [sku, quantity] of wanted) {
+      const shown = this.offers.get(marketplace, sku)!.quantity;
+      if (quantity > shown)
+        throw new SandboxRefusal(409, `Offer ${sku} shows ${shown}: cannot buy ${quantity}`);
+    }
+    // The order is validated before any unit is taken: a refused order takes nothing off the offers.
+    this.orders.validate(marketplace, {
+      customerId,
+      shippingTypeCode,
+      lines: lines.map((l, i) => ({
+        offerSku: offers[i].shop_sku,
+        quantity: l.quantity,
+        unitPrice: offers[i].discount_price ?? offers[i].price,
+      })),
     });
     const before = offers.map((o) => o.quantity);
     const real = lines.map((l) => this.realStock?.(String(l.offerSku)));

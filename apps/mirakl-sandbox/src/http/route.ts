@@ -102,6 +102,7 @@ export function dateParam(q: URLSearchParams, name: string): number | undefined 
 /**
  * Offset paging as Mirakl does it (OR11, OF21, IV01): `max` (default 10, at most 100) and `offset`, the
  * total in `total_count`, and a `Link` header to the next page whose list values keep their literal commas.
+ * `paginate=false` returns everything in one answer; a `max` or `offset` that is not a whole number is a 400.
  */
 export function offsetPage<T>(
   items: T[],
@@ -109,8 +110,17 @@ export function offsetPage<T>(
   publicBase: string,
 ): { page: T[]; total_count: number; headers: Record<string, string> } {
   const q = url.searchParams;
-  const max = Math.min(100, Math.max(1, Number(q.get('max') ?? 10) || 10));
-  const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0);
+  const whole = (name: string, fallback: number, min: number) => {
+    const raw = q.get(name);
+    if (raw === null || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min)
+      throw new SandboxRefusal(400, `Invalid value for parameter ${name}: ${raw}`);
+    return n;
+  };
+  const paginate = q.get('paginate') !== 'false';
+  const max = paginate ? Math.min(100, whole('max', 10, 1)) : Math.max(items.length, 1);
+  const offset = paginate ? whole('offset', 0, 0) : 0;
   const page = items.slice(offset, offset + max);
   const headers: Record<string, string> = {};
   if (offset + page.length < items.length) {

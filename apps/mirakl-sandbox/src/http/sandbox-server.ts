@@ -33,6 +33,55 @@ export interface Faults {
   rateLimits: Record<string, { limit: number; perMs: number }>;
 }
 
+/** A fault setting from the admin API: known fields only, each checked; a RangeError names the bad one. */
+export function decodeFaults(json: Record<string, unknown>): Faults {
+  const faults = noFaults();
+  const known = Object.keys(faults);
+  const unknown = Object.keys(json).filter((k) => !known.includes(k));
+  if (unknown.length)
+    throw new RangeError(`unknown fault fields: ${unknown.join(', ')} (known: ${known.join(', ')})`);
+  const share = (name: 'error5xxRate' | 'dropRate' | 'dropAfterWriteRate') => {
+    const v = json[name];
+    if (v === undefined) return;
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+      throw new RangeError(`${name} must be a number from 0 to 1`);
+    faults[name] = v;
+  };
+  share('error5xxRate');
+  share('dropRate');
+  share('dropAfterWriteRate');
+  if (json.latencyMs !== undefined) {
+    const v = json.latencyMs;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 120_000)
+      throw new RangeError('latencyMs must be a whole number of ms from 0 to 120000');
+    faults.latencyMs = v;
+  }
+  if (json.require411 !== undefined) {
+    if (typeof json.require411 !== 'boolean') throw new RangeError('require411 must be true or false');
+    faults.require411 = json.require411;
+  }
+  if (json.rateLimits !== undefined) faults.rateLimits = decodeRateLimits(json.rateLimits, 'rateLimits');
+  return faults;
+}
+
+/** Per-operation limits `{ OR11: { limit, perMs } }`, checked. */
+export function decodeRateLimits(v: unknown, name: string): Faults['rateLimits'] {
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new RangeError(`${name} must be an object by operation code`);
+  const out: Faults['rateLimits'] = {};
+  for (const [op, l] of Object.entries(v as Record<string, unknown>)) {
+    const { limit, perMs } = (l ?? {}) as { limit?: unknown; perMs?: unknown };
+    if (!/^[A-Z]{1,4}\d{2,3}$/.test(op))
+      throw new RangeError(`${name}: '${op}' is not a Mirakl operation code`);
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`${name}.${op}.limit must be a whole number >= 1`);
+    if (typeof perMs !== 'number' || !Number.isInteger(perMs) || perMs < 1)
+      throw new RangeError(`${name}.${op}.perMs must be a whole number of ms >= 1`);
+    out[op] = { limit, perMs };
+  }
+  return out;
+}
+
 const noFaults = (): Faults => ({
   error5xxRate: 0,
   latencyMs: 0,
@@ -47,6 +96,12 @@ export interface SandboxOptions {
   /** Token for the admin API (`x-admin-token`). */
   adminToken: string;
   random?: () => number;
+  /**
+   * Mirakl's own call limits, per operation, on every marketplace (`MIRAKL_CALL_LIMITS` is Mirakl's published
+   * maxima). Next pages of a read (`offset` > 0, a `page_token`) are not counted, as on Mirakl. Off by
+   * default in tests; the first command turns them on. Faults can add stricter limits on top.
+   */
+  callLimits?: Faults['rateLimits'];
   /** Where the real stock is known (the back office); sales beyond it are flagged in the admin truth. */
   realStock?: RealStockSource;
 }
@@ -69,6 +124,8 @@ export class MiraklSandbox {
   readonly ledger: SellerLedger;
   private ticker?: NodeJS.Timeout;
   readonly faults = new Map<string, Faults>();
+  /** Per marketplace: Mirakl's call limits (admin: `PUT /admin/marketplaces/:mp/call-limits`). */
+  readonly callLimits = new Map<string, Faults['rateLimits']>();
   private readonly marketplaces: Map<string, MarketplaceSettings>;
   private readonly calls = new Map<string, number[]>();
   private server?: Server;
@@ -107,7 +164,10 @@ export class MiraklSandbox {
       ...shippingAdminRoutes(this.marketplaces),
       ...moneyAdminRoutes(this.ledger),
     );
-    for (const m of options.marketplaces) this.faults.set(m.code, noFaults());
+    for (const m of options.marketplaces) {
+      this.faults.set(m.code, noFaults());
+      this.callLimits.set(m.code, { ...(options.callLimits ?? {}) });
+    }
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
@@ -118,7 +178,16 @@ export class MiraklSandbox {
     });
     await new Promise<void>((r) => this.server!.listen(port, host, () => r()));
     // Time-driven work (buyers, imports, order transitions) also happens while nobody calls.
-    this.ticker = setInterval(() => this.settle(), 1_000);
+    this.ticker = setInterval(() => {
+      try {
+        this.settle();
+      } catch (err) {
+        // A sandbox bug must not take the process down: say it loudly and keep serving.
+        process.stderr.write(
+          `mirakl-sandbox: time-driven work failed: ${err instanceof Error ? err.stack : String(err)}\n`,
+        );
+      }
+    }, 1_000);
     this.ticker.unref();
     return `http://${host}:${(this.server.address() as AddressInfo).port}`;
   }
@@ -150,10 +219,16 @@ export class MiraklSandbox {
 
     const faults = this.faults.get(mp.code)!;
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
-    const limit = faults.rateLimits[op];
-    if (limit) {
+    const continuation =
+      Number(url.searchParams.get('offset') ?? 0) > 0 || url.searchParams.has('page_token');
+    for (const [lane, limit] of [
+      ['mirakl', this.callLimits.get(mp.code)?.[op]],
+      ['fault', faults.rateLimits[op]],
+    ] as const) {
+      if (!limit || continuation) continue;
+      const key = `${lane}/${mp.code}/${op}`;
       const now = Date.now();
-      const recent = (this.calls.get(`${mp.code}/${op}`) ?? []).filter((t) => t > now - limit.perMs);
+      const recent = (this.calls.get(key) ?? []).filter((t) => t > now - limit.perMs);
       if (recent.length >= limit.limit) {
         const retryAfter = Math.max(1, Math.ceil((recent[0] + limit.perMs - now) / 1000));
         return send(
@@ -164,7 +239,7 @@ export class MiraklSandbox {
         );
       }
       recent.push(now);
-      this.calls.set(`${mp.code}/${op}`, recent);
+      this.calls.set(key, recent);
     }
     if (this.random() < faults.dropRate) return void req.socket.destroy();
     if (this.random() < faults.error5xxRate)
@@ -251,8 +326,12 @@ export class MiraklSandbox {
           const all = this.orders.list(mpCode);
           return send(res, 200, { orders: id ? all.filter((o) => o.order_id === id) : all });
         }
+        if (req.method === 'PUT' && sub === 'call-limits') {
+          this.callLimits.set(mpCode, decodeRateLimits(json.limits ?? {}, 'limits'));
+          return send(res, 200, { limits: this.callLimits.get(mpCode) });
+        }
         if (req.method === 'PUT' && sub === 'faults') {
-          this.faults.set(mpCode, { ...noFaults(), ...(json as Partial<Faults>) });
+          this.faults.set(mpCode, decodeFaults(json));
           return send(res, 200, this.faults.get(mpCode));
         }
       }

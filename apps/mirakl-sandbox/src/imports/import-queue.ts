@@ -26,7 +26,7 @@ export interface ImportRecord {
   createdAt: number;
   status: 'WAITING' | 'RUNNING' | 'COMPLETE' | 'FAILED';
   outcome?: ImportOutcome;
-  /** Content hash: a second identical request while the first waits gets the first's id, as on Mirakl. */
+  /** Content hash: a second identical offer import while the first waits gets the first's id (OF01/OF24). */
   hash: string;
   process: () => ImportOutcome;
   /** When it left WAITING and when it finished (the clock's time). */
@@ -61,8 +61,12 @@ export class ImportQueue {
   ): ImportRecord {
     this.settle();
     const hash = createHash('sha256').update(`${kind}\n${mode}\n`).update(content).digest('hex');
-    for (const r of this.imports.values()) {
-      if (r.marketplace === marketplace && r.hash === hash && r.status === 'WAITING') return r;
+    // OF01/OF24 document it: "If Mirakl detects a duplicate import request, the API will return the import_id
+    // of the existing import". STO01 and P41 document nothing of the kind: every request is a new import.
+    if (kind === 'offers') {
+      for (const r of this.imports.values()) {
+        if (r.marketplace === marketplace && r.hash === hash && r.status === 'WAITING') return r;
+      }
     }
     const record: ImportRecord = {
       id: ++this.seq,

@@ -89,7 +89,15 @@ export class OfferStore {
       if (!product) throw new OfferLineError('The product does not exist');
     }
     const price = partial.has('price') && existing ? existing.price : num(input.price, 'price');
-    if (price === null || price <= 0) throw new OfferLineError('The price must be a number greater than 0');
+    if (
+      price === null ||
+      price <= 0 ||
+      price > 1_000_000 ||
+      Math.abs(price * 100 - Math.round(price * 100)) > 1e-6
+    )
+      throw new OfferLineError(
+        'The price must be a number greater than 0, at most 1000000, with at most 2 decimals',
+      );
     const state =
       partial.has('state_code') && existing ? existing.state_code : (str(input.state_code) ?? undefined);
     if (!state || !OFFER_STATES.has(state))

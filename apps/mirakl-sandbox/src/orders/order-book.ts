@@ -32,6 +32,8 @@ interface Line {
   price: number;
   shipping_price: number;
   taxes: { code: string; amount: number; tax_calculation_rule: string }[];
+  shipping_taxes: { code: string; amount: number; tax_calculation_rule: string }[];
+  commission_taxes: { code: string; amount: number; rate?: number }[];
   /** Every OR28 refund and OR30 cancellation of the line, as OR11 lists them. */
   refunds: Record<string, unknown>[];
   cancelations: Record<string, unknown>[];
@@ -175,7 +177,7 @@ export type OrderEvent =
         taxes: { code: string; amount: number }[];
         shipping_taxes: { code: string; amount: number }[];
         commission_amount: number;
-        commission_taxes: { code: string; amount: number }[];
+        commission_taxes: { code: string; amount: number; rate?: number }[];
         reason_code: string;
       }[];
     };
@@ -197,12 +199,14 @@ export class OrderBook {
     private readonly random: () => number = Math.random,
   ) {}
 
+  /** Checks an order as `place` would, without placing it (a RangeError says what is wrong). */
+  validate(marketplace: string, input: OrderInput): void {
+    this.check(this.settings(marketplace), marketplace, input);
+  }
+
   place(marketplace: string, input: OrderInput): string {
     const mp = this.settings(marketplace);
-    if (typeof input?.customerId !== 'string' || !input.customerId)
-      throw new RangeError('customerId (a string) is required');
-    if (!Array.isArray(input.lines) || input.lines.length === 0)
-      throw new RangeError('an order needs at least one line');
+    this.check(mp, marketplace, input);
     const now = this.clock.now();
     this.seq++;
     const commercialId = `${now.toString(36).toUpperCase()}${String(this.seq).padStart(4, '0')}`;
@@ -244,7 +248,19 @@ export class OrderBook {
             tax_calculation_rule: 'PROPORTIONAL_TO_AMOUNT',
           },
         ],
+        // Shipping is sold tax included at 20%, as the line's price is.
+        shipping_taxes:
+          lineShipping > 0
+            ? [
+                {
+                  code: 'TVA',
+                  amount: round2(lineShipping - lineShipping / 1.2),
+                  tax_calculation_rule: 'PROPORTIONAL_TO_AMOUNT',
+                },
+              ]
+            : [],
         commission_fee: commission,
+        commission_taxes: [{ code: 'TVA', amount: round2(commission * 0.2), rate: 20 }],
         total_commission: round2(commission * 1.2),
         total_price: round2(price + lineShipping),
         can_refund: false,
@@ -331,7 +347,53 @@ export class OrderBook {
   }
 
   protected emit(e: OrderEvent): void {
-    for (const l of this.listeners) l(e);
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        // A side book failing must not leave the order half-moved or stop the clock: say it and go on.
+        process.stderr.write(
+          `mirakl-sandbox: order event listener failed on ${e.marketplace}/${e.orderId}: ${String(err)}\n`,
+        );
+      }
+    }
+  }
+
+  private check(mp: MarketplaceSettings, marketplace: string, input: OrderInput): void {
+    if (typeof input?.customerId !== 'string' || !input.customerId)
+      throw new RangeError('customerId (a string) is required');
+    if (!Array.isArray(input.lines) || input.lines.length === 0 || input.lines.length > 200)
+      throw new RangeError('an order needs 1 to 200 lines');
+    if (input.shippingPrice !== undefined && !isAmount(input.shippingPrice, 100_000))
+      throw new RangeError('shippingPrice must be an amount from 0 to 100000 with at most 2 decimals');
+    if (
+      input.shippingTypeCode !== undefined &&
+      !mp.shippingTypes.some((t) => t.code === input.shippingTypeCode)
+    )
+      throw new RangeError(
+        `shippingTypeCode '${String(input.shippingTypeCode)}' is not a shipping type of ${marketplace}`,
+      );
+    for (const [i, l] of input.lines.entries()) {
+      if (
+        l?.commissionRate !== undefined &&
+        !(typeof l.commissionRate === 'number' && l.commissionRate >= 0 && l.commissionRate <= 1)
+      )
+        throw new RangeError(`line ${i + 1}: commissionRate must be a number from 0 to 1`);
+      if (l && typeof l.unitPrice === 'number' && !isAmount(l.unitPrice))
+        throw new RangeError(
+          `line ${i + 1}: unitPrice must be an amount from 0 to 1000000 with at most 2 decimals`,
+        );
+      if (l && Number.isInteger(l.quantity) && l.quantity > 10_000)
+        throw new RangeError(`line ${i + 1}: quantity must be at most 10000`);
+    }
+    input.lines.forEach((l, i) => {
+      if (typeof l?.offerSku !== 'string' || !l.offerSku)
+        throw new RangeError(`line ${i + 1}: offerSku (a string) is required`);
+      if (!Number.isInteger(l.quantity) || l.quantity < 1 || typeof l.unitPrice !== 'number')
+        throw new RangeError(
+          `line ${i + 1}: quantity (an integer >= 1) and unitPrice (a number >= 0) are required`,
+        );
+    });
   }
 
   /** Every order of a marketplace, in creation order, after time-driven transitions. */
@@ -781,6 +843,17 @@ export class OrderBook {
   private key(marketplace: string, orderId: string): string {
     return `${marketplace}/${orderId}`;
   }
+}
+
+/** An amount Mirakl would accept: finite, 0 to `max` (an offer's price is at most 1,000,000), 2 decimals. */
+function isAmount(v: unknown, max = 1_000_000): v is number {
+  return (
+    typeof v === 'number' &&
+    Number.isFinite(v) &&
+    v >= 0 &&
+    v <= max &&
+    Math.abs(v * 100 - Math.round(v * 100)) < 1e-6
+  );
 }
 
 const sum = (items: Record<string, unknown>[], field: string) =>

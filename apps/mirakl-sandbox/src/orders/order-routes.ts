@@ -12,6 +12,17 @@ import {
 
 const TRACKING_FIELDS = ['carrier_code', 'carrier_name', 'carrier_url', 'tracking_number'] as const;
 
+/** States in which the customer has been debited (`customer_debited=true`). */
+const DEBITED = new Set(['SHIPPING', 'SHIPPED', 'TO_COLLECT', 'RECEIVED', 'CLOSED']);
+
+function booleanParam(q: URLSearchParams, name: string): boolean | undefined {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  if (v !== 'true' && v !== 'false')
+    throw new SandboxRefusal(400, `Invalid value for parameter ${name}: ${v}`);
+  return v === 'true';
+}
+
 /** OR11, OR21, OR23, OR24, OR28-30: where orders are listed, accepted, tracked, shipped, cancelled, refunded. */
 export function orderRoutes(orders: OrderBook): SandboxRoute[] {
   return [
@@ -25,15 +36,33 @@ export function orderRoutes(orders: OrderBook): SandboxRoute[] {
         const states = list(q.get('order_state_codes'));
         const startUpdate = dateParam(q, 'start_update_date');
         const endUpdate = dateParam(q, 'end_update_date');
+        const startDate = dateParam(q, 'start_date');
+        const endDate = dateParam(q, 'end_date');
+        const debited = booleanParam(q, 'customer_debited');
+        const taxMode = q.get('order_tax_mode');
+        if (taxMode !== null && taxMode !== 'TAX_INCLUDED' && taxMode !== 'TAX_EXCLUDED')
+          throw new SandboxRefusal(400, `Invalid value for parameter order_tax_mode: ${taxMode}`);
+        const sort = q.get('sort');
+        if (sort !== null && sort !== 'dateCreated')
+          throw new SandboxRefusal(400, `Invalid value for parameter sort: ${sort} (dateCreated)`);
+        const direction = q.get('order') ?? 'asc';
+        if (direction !== 'asc' && direction !== 'desc')
+          throw new SandboxRefusal(400, `Invalid value for parameter order: ${direction}`);
         const matching = orders.list(mp.code).filter((o) => {
           const updated = Date.parse(o.last_updated_date as string);
+          const created = Date.parse(o.created_date as string);
           return (
             (!ids || ids.includes(o.order_id as string)) &&
             (!states || states.includes(o.order_state as string)) &&
             (startUpdate === undefined || updated >= startUpdate - mp.updateDateMarginMs) &&
-            (endUpdate === undefined || updated <= endUpdate)
+            (endUpdate === undefined || updated <= endUpdate) &&
+            (startDate === undefined || created >= startDate) &&
+            (endDate === undefined || created <= endDate) &&
+            (debited === undefined || DEBITED.has(o.order_state as string) === debited) &&
+            (taxMode === null || o.order_tax_mode === taxMode)
           );
         });
+        if (direction === 'desc') matching.reverse();
         const { page, total_count, headers } = offsetPage(matching, url, base);
         return { status: 200, body: { orders: structuredClone(page), total_count }, headers };
       },

@@ -147,4 +147,20 @@ describe(MiraklTransport.name, () => {
     expect((err as MiraklApiError).status).toBe(0);
     expect((err as MiraklApiError).transient).toBe(true);
   });
+
+  it('refuses an API key that cannot travel in a header, without quoting it', () => {
+    const secret = 'sandbox-key\ninjected';
+    let message = '';
+    try {
+      new MiraklTransport(
+        { marketplace: 'x', baseUrl: 'http://127.0.0.1:1', apiKey: secret },
+        { limiter: new CallLimiter(() => []) },
+      );
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/API key of marketplace x .* not allowed/);
+    expect(message).not.toContain('injected');
+    expect(message).not.toContain('sandbox-key');
+  });
 });

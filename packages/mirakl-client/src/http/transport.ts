@@ -76,6 +76,12 @@ export class MiraklTransport {
     private readonly options: TransportOptions,
   ) {
     this.origin = new URL(connection.baseUrl).origin;
+    // A key that cannot travel in a header would make fetch fail with a message quoting it: refuse it here,
+    // without quoting it.
+    if (!connection.apiKey || !/^[\x21-\x7e]+$/.test(connection.apiKey))
+      throw new RangeError(
+        `the API key of marketplace ${connection.marketplace} is empty or holds characters not allowed in an HTTP header (spaces, line breaks, non-ASCII)`,
+      );
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
@@ -101,7 +107,7 @@ export class MiraklTransport {
           req.operation,
           this.marketplace,
           0,
-          errorText(err),
+          errorText(err).split(this.connection.apiKey).join('[key]'),
           undefined,
           undefined,
           describe(req, url),

@@ -22,6 +22,9 @@ export const MIRAKL_CALL_FREQUENCY: Readonly<Record<string, CallWindow[]>> = {
   P42: [{ limit: 1, perMs: MINUTE }],
   SH12: [{ limit: 1, perMs: DAY }],
   SH21: [{ limit: 1, perMs: DAY }],
+  // "Once per day and as many times as there are pages": next pages are continuations, not counted.
+  IV01: [{ limit: 1, perMs: DAY }],
+  SBC11: [{ limit: 1, perMs: DAY }],
   TL02: [
     { limit: 20, perMs: MINUTE },
     { limit: 60, perMs: HOUR },

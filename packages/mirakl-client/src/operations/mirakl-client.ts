@@ -327,15 +327,16 @@ export class MiraklClient {
 
   /**
    * OF24: whole offers (Mirakl resets what is not sent). Asynchronous: returns the import id to follow with
-   * `getImport('offers', id)`. Mirakl answers a repeated identical request with the same import id, so a
-   * request that got no answer is sent again.
+   * `getImport('offers', id)`. Sent once: see `importCall` for what a lost answer means.
    */
-  async upsertOffers(offers: readonly MiraklOfferUpdate[], attempts = 3): Promise<{ importId: number }> {
+  async upsertOffers(offers: readonly MiraklOfferUpdate[]): Promise<{ importId: number }> {
     if (offers.length === 0) throw new RangeError('OF24 needs at least one offer');
-    const body = await this.importCall<{ import_id: number }>(
-      { operation: 'OF24', method: 'POST', path: '/api/offers', body: { offers } },
-      attempts,
-    );
+    const body = await this.importCall<{ import_id: number }>({
+      operation: 'OF24',
+      method: 'POST',
+      path: '/api/offers',
+      body: { offers },
+    });
     return { importId: body.import_id };
   }
 
@@ -343,36 +344,32 @@ export class MiraklClient {
   async importOffers(
     file: string | Uint8Array,
     mode: 'NORMAL' | 'REPLACE' = 'NORMAL',
-    attempts = 3,
   ): Promise<{ importId: number }> {
     const body = await this.importCall<{ import_id: number }>(
       { operation: 'OF01', method: 'POST', path: '/api/offers/imports' },
-      attempts,
       () => this.form(file, 'offers.csv', { import_mode: mode }),
     );
     return { importId: body.import_id };
   }
 
   /**
-   * STO01: stock only, the safe way to change quantities (no other offer field is touched). Absolute
-   * quantities, so a request that got no answer is sent again.
+   * STO01: stock only, the safe way to change quantities (no other offer field is touched). Sent once; on a
+   * lost answer the caller re-queues and sends the quantities as they are at the next cycle.
    */
-  async importStock(lines: readonly StockLine[], attempts = 3): Promise<{ importId: string }> {
+  async importStock(lines: readonly StockLine[]): Promise<{ importId: string }> {
     if (lines.length === 0) throw new RangeError('STO01 needs at least one line');
     const file = stockFile(lines);
     const body = await this.importCall<{ import_id: string | number }>(
       { operation: 'STO01', method: 'POST', path: '/api/offers/stock/imports' },
-      attempts,
       () => this.form(file, 'stock.csv'),
     );
     return { importId: String(body.import_id) };
   }
 
   /** P41: a products file in the operator's format. */
-  async importProducts(file: string | Uint8Array, attempts = 3): Promise<{ importId: number }> {
+  async importProducts(file: string | Uint8Array): Promise<{ importId: number }> {
     const body = await this.importCall<{ import_id: number }>(
       { operation: 'P41', method: 'POST', path: '/api/products/imports' },
-      attempts,
       () => this.form(file, 'products.csv'),
     );
     return { importId: body.import_id };
@@ -437,29 +434,25 @@ export class MiraklClient {
   }
 
   /**
-   * An import request: on an answer-less failure it is sent again, which is safe because imports carry
-   * absolute values and Mirakl gives an identical pending request the same import id. Refusals are thrown.
+   * An import request is sent once. Mirakl gives imports no idempotency key and documents duplicate
+   * detection only for OF01/OF24 while the first is still waiting; a resend after the limiter's wait (one a
+   * minute) could land after a newer import and bring back older values. So an answer-less failure is thrown
+   * (`transient`): the caller re-queues its lines and the next cycle sends the values as they are then.
    */
-  private async importCall<B>(req: MiraklRequest, attempts: number, form?: () => FormData): Promise<B> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const res = await this.transport.call<B>(form ? { ...req, form: form() } : req);
-        if (!res.body) {
-          throw new MiraklApiError(
-            req.operation,
-            this.marketplace,
-            res.status,
-            'no import id in the answer',
-            undefined,
-            undefined,
-            `${req.method} ${req.path}`,
-          );
-        }
-        return res.body;
-      } catch (err) {
-        if (!(err instanceof MiraklApiError) || !err.transient || attempt >= attempts) throw err;
-      }
+  private async importCall<B>(req: MiraklRequest, form?: () => FormData): Promise<B> {
+    const res = await this.transport.call<B>(form ? { ...req, form: form() } : req);
+    if (!res.body) {
+      throw new MiraklApiError(
+        req.operation,
+        this.marketplace,
+        res.status,
+        'no import id in the answer',
+        undefined,
+        undefined,
+        `${req.method} ${req.path}`,
+      );
     }
+    return res.body;
   }
 
   private form(file: string | Uint8Array, filename: string, fields: Record<string, string> = {}): FormData {

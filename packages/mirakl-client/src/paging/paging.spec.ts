@@ -75,6 +75,24 @@ describe(offsetPaged.name, () => {
     expect(calls).toBe(2);
   });
 
+  it('stops when a Link points back to a page already read (no total_count to end on)', async () => {
+    let calls = 0;
+    const items = await all(
+      offsetPaged(
+        async () => {
+          calls++;
+          return page(
+            { orders: orders.slice(0, 100) },
+            '<https://x/api/orders?offset=100&max=100>; rel="next"',
+          );
+        },
+        (b) => b?.orders,
+      ),
+    );
+    expect(calls).toBe(2); // the first page, then the linked one; the same link again ends the read
+    expect(items).toHaveLength(200);
+  });
+
   it('treats a null list as empty (Mirakl sends nulls)', async () => {
     expect(
       await all(

@@ -21,6 +21,7 @@ export async function* offsetPaged<B, T>(
 ): AsyncGenerator<T, void> {
   let offset = 0;
   let url: string | undefined;
+  const followed = new Set<string>();
   for (let first = true; ; first = false) {
     const res = await fetchPage({ offset, max, url, first });
     const items = itemsOf(res.body) ?? [];
@@ -30,8 +31,11 @@ export async function* offsetPaged<B, T>(
     const next = nextLink(res.headers.get('link'));
     if (items.length === 0) return;
     if (typeof total === 'number' && offset >= total) return;
-    if (next) url = next;
-    else if (typeof total !== 'number' && items.length < max) return;
+    if (next && followed.has(next)) return; // a link back to a page already read would loop forever
+    if (next) {
+      followed.add(next);
+      url = next;
+    } else if (typeof total !== 'number' && items.length < max) return;
     else url = undefined;
   }
 }
