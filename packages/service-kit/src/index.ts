@@ -8,6 +8,7 @@ export * from './database/data-source';
 export * from './outbox/outbox-lane';
 export * from './outbox/outbox.writer';
 export * from './outbox/outbox.relay';
+export * from './lease';
 export * from './kafka/kafka.factory';
 export * from './consumer/topic-consumer';
 export * from './consumer/consumes-event.decorator';
