@@ -7,6 +7,9 @@ import { OrderEventsConsumer } from './reservations/order-events.consumer';
 import { ReservationLedger } from './reservations/reservation-ledger';
 import { StockEventsConsumer } from './stock/stock-events.consumer';
 import { StockLedger } from './stock/stock-ledger';
+import { BACKOFFICE_PROVIDERS } from './backoffice/backoffice.providers';
+import { CATALOGUE_PROVIDERS } from './catalogue/catalogue.providers';
+import { PUBLISHING_PROVIDERS } from './publishing/publishing.providers';
 
 /** Topics catalogue-sync publishes (created at start when missing). */
 export const CATALOGUE_SYNC_PRODUCES = [
@@ -34,7 +37,15 @@ export class AppModule {
           produces: CATALOGUE_SYNC_PRODUCES,
         }),
       ],
-      providers: [ReservationLedger, StockLedger, OrderEventsConsumer, StockEventsConsumer],
+      providers: [
+        ReservationLedger,
+        StockLedger,
+        OrderEventsConsumer,
+        StockEventsConsumer,
+        ...BACKOFFICE_PROVIDERS,
+        ...CATALOGUE_PROVIDERS,
+        ...PUBLISHING_PROVIDERS,
+      ],
     };
   }
 }

@@ -40,6 +40,7 @@ describe('catalogue-sync: reservations driven by order events over Kafka', () =>
       BACKOFFICE_API_KEY: 'test-key-123',
       BACKOFFICE_FEED_ENABLED: 'false',
       STOCK_PUSH_ENABLED: 'false',
+      CATALOGUE_PUSH_ENABLED: 'false',
       MARKETPLACES: JSON.stringify([
         { code: 'decathlon-fr', baseUrl: 'http://127.0.0.1:1', apiKeyEnv: 'UNUSED_KEY' },
       ]),

@@ -2,6 +2,7 @@ import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
   IsArray,
+  IsBoolean,
   IsInt,
   IsObject,
   IsOptional,
@@ -68,6 +69,11 @@ export class MarketplaceSettings {
   /** Lift Mirakl's call frequencies (sandbox and benchmarks only). */
   @IsOptional()
   unlimitedCalls?: boolean;
+
+  /** Back-office category path (or prefix, e.g. `Sports > Running`) → this marketplace's category code. */
+  @IsOptional()
+  @IsObject()
+  categoryMap?: Record<string, string>;
 }
 
 /** A JSON list from the environment, as instances of `cls` (so nested validation applies). */
@@ -115,6 +121,27 @@ export class CatalogueSyncConfig extends BackboneConfig {
   @Min(1)
   @Max(5000)
   BACKOFFICE_FEED_BATCH: number = 1000;
+
+  /** Read the back office's change feed (`false` for tests and tools that must not). */
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'BACKOFFICE_FEED_ENABLED must be true or false' })
+  BACKOFFICE_FEED_ENABLED: boolean = true;
+
+  /** Push stock to the marketplaces (`false` for tests and tools that must not call Mirakl). */
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'STOCK_PUSH_ENABLED must be true or false' })
+  STOCK_PUSH_ENABLED: boolean = true;
+
+  /** How long stock pushes may wait for a poll's orders to be reserved before an exception is raised. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  STOCK_PUSH_GATE_ALERT_MS: number = 15 * 60_000;
+
+  /** Publish products (P41) and offers (OF24) to the marketplaces (`false` for tests and tools). */
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'CATALOGUE_PUSH_ENABLED must be true or false' })
+  CATALOGUE_PUSH_ENABLED: boolean = true;
 
   /** JSON list of marketplaces (see MarketplaceSettings), e.g. `[{"code":"decathlon-fr",…}]`. */
   @Transform(jsonListOf(MarketplaceSettings))

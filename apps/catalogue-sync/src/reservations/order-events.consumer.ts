@@ -9,7 +9,7 @@ import {
   type OrderReceived,
   type OrderRefused,
 } from '@seller-bridge/contracts';
-import { ConsumesEvent, type HandlerContext } from '@seller-bridge/service-kit';
+import { ConsumesEvent, type BatchHandlerContext, type HandlerContext } from '@seller-bridge/service-kit';
 import { ReservationLedger } from './reservation-ledger';
 
 /**
@@ -21,14 +21,25 @@ import { ReservationLedger } from './reservation-ledger';
 export class OrderEventsConsumer {
   constructor(private readonly ledger: ReservationLedger) {}
 
-  @ConsumesEvent(Topics.orderReceived)
-  async onReceived(event: EventEnvelope<OrderReceived>, ctx: HandlerContext): Promise<void> {
-    const o = event.payload;
-    await this.ledger.reserveOrder(ctx.manager, {
-      marketplace: o.marketplace,
-      orderId: o.orderId,
-      lines: o.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity })),
-    });
+  /**
+   * A chunk of received orders in one transaction: every SKU of the chunk is locked first, in SKU order, so
+   * the chunk never deadlocks with a feed page or another chunk (each locks in SKU order too); then each
+   * order is reserved in turn, in offset order.
+   */
+  @ConsumesEvent(Topics.orderReceived, { batch: true })
+  async onReceived(events: EventEnvelope<OrderReceived>[], ctx: BatchHandlerContext): Promise<void> {
+    await this.ledger.lockSkusInOrder(
+      ctx.manager,
+      events.flatMap((e) => e.payload.lines.map((l) => l.sku)),
+    );
+    for (const event of events) {
+      const o = event.payload;
+      await this.ledger.reserveOrder(ctx.manager, {
+        marketplace: o.marketplace,
+        orderId: o.orderId,
+        lines: o.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity })),
+      });
+    }
   }
 
   @ConsumesEvent(Topics.orderAccepted)

@@ -241,6 +241,11 @@ export class ReservationLedger {
     return moved.length;
   }
 
+  /** Locks the stock rows of all these SKUs at once, in SKU order (before work on several orders). */
+  async lockSkusInOrder(m: EntityManager, skus: readonly string[]): Promise<void> {
+    if (skus.length > 0) await this.lockSkus(m, [...new Set(skus)].sort());
+  }
+
   /** Locks (creating when missing) the SKUs' stock rows, in SKU order. */
   private async lockSkus(
     m: EntityManager,

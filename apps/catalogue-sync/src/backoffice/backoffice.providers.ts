@@ -1,0 +1,105 @@
+import { hostname } from 'node:os';
+import type { Provider } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  BACKBONE_LOGGER,
+  BackboneMetrics,
+  CLOCK,
+  Lease,
+  OutboxWriter,
+  type BackboneLogger,
+  type Clock,
+} from '@seller-bridge/service-kit';
+import { CatalogueSyncConfig } from '../config/catalogue-sync.config';
+import { StockLedger } from '../stock/stock-ledger';
+import { BackofficeClient } from './backoffice-client';
+import { BackofficeFeedApplier } from './feed-applier';
+import { BackofficeFeedMetrics, type MetricsRegistry } from './feed-metrics';
+import { BackofficeFeedReader, type FeedReaderOptions } from './feed-reader.service';
+
+/** The lease every replica competes for: one reads the back office's feed at a time. */
+export const FEED_LEASE_NAME = 'catalogue-sync:backoffice-feed';
+
+export interface FeedReaderDeps {
+  config: CatalogueSyncConfig;
+  client: BackofficeClient;
+  dataSource: DataSource;
+  ledger: StockLedger;
+  outbox: OutboxWriter;
+  clock: Clock;
+  registry: MetricsRegistry;
+  logger: BackboneLogger;
+  /** Held while reading (several replicas); none in tests that drive one reader. */
+  lease?: Lease;
+  /** Overrides of the timings (tests). */
+  options?: Partial<FeedReaderOptions>;
+}
+
+/** The reader and what it stands on, from the service's configuration (used by Nest and by the tests). */
+export function createFeedReader(d: FeedReaderDeps): BackofficeFeedReader {
+  return new BackofficeFeedReader(
+    d.client,
+    new BackofficeFeedApplier(d.dataSource, d.ledger, d.outbox, d.clock, d.config.SERVICE_NAME),
+    new BackofficeFeedMetrics(d.registry, d.clock),
+    d.logger.child({ component: 'backoffice-feed' }),
+    d.clock,
+    {
+      enabled: d.config.BACKOFFICE_FEED_ENABLED,
+      pollMs: d.config.BACKOFFICE_FEED_POLL_MS,
+      batch: d.config.BACKOFFICE_FEED_BATCH,
+      ...d.options,
+    },
+    d.lease,
+  );
+}
+
+/** catalogue-sync's back-office providers: the API client and the change-feed reader (under a lease). */
+export const BACKOFFICE_PROVIDERS: Provider[] = [
+  {
+    provide: BackofficeClient,
+    inject: [CatalogueSyncConfig],
+    useFactory: (c: CatalogueSyncConfig) =>
+      new BackofficeClient({ baseUrl: c.BACKOFFICE_URL, apiKey: c.BACKOFFICE_API_KEY }),
+  },
+  {
+    provide: BackofficeFeedReader,
+    inject: [
+      CatalogueSyncConfig,
+      BackofficeClient,
+      DataSource,
+      StockLedger,
+      OutboxWriter,
+      CLOCK,
+      BackboneMetrics,
+      BACKBONE_LOGGER,
+    ],
+    useFactory: (
+      config: CatalogueSyncConfig,
+      client: BackofficeClient,
+      dataSource: DataSource,
+      ledger: StockLedger,
+      outbox: OutboxWriter,
+      clock: Clock,
+      metrics: BackboneMetrics,
+      logger: BackboneLogger,
+    ) =>
+      createFeedReader({
+        config,
+        client,
+        dataSource,
+        ledger,
+        outbox,
+        clock,
+        registry: metrics.registry,
+        logger,
+        lease: config.BACKOFFICE_FEED_ENABLED
+          ? new Lease({
+              databaseUrl: config.DATABASE_URL,
+              name: FEED_LEASE_NAME,
+              holderId: `${hostname()}:${process.pid}`,
+              logger,
+            })
+          : undefined,
+      }),
+  },
+];

@@ -1,0 +1,335 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  Topics,
+  type AvailabilityChanged,
+  type ExceptionRaised,
+  type ExceptionResolved,
+} from '@seller-bridge/contracts';
+import type { Clock, OutboxWriter, PendingEvent } from '@seller-bridge/service-kit';
+import type { MarketplaceSettings } from '../config/catalogue-sync.config';
+import { publishedQuantity, safetyBufferOf } from '../availability/availability';
+
+/** Checks, inside a transaction, that this replica still holds the marketplace's lease (see the lease). */
+export type Fence = (m: EntityManager) => Promise<void>;
+
+/** One line of a stock import, as computed in the claim's transaction. */
+export interface PushLine {
+  sku: string;
+  quantity: number;
+  available: number;
+  reserved: number;
+  safetyBuffer: number;
+  /** The first unpushed change of the SKU (ISO): latency is measured from it, and a re-queue keeps it. */
+  firstChangeAt: string;
+}
+
+/** A claimed batch: `lines` are the SKUs whose quantity differs from what the marketplace was last told. */
+export interface ClaimedBatch {
+  claimed: number;
+  /** Our `stock_import.id` (set when there are lines). */
+  rowId?: string;
+  lines: PushLine[];
+}
+
+/** A stock import Mirakl accepted and that is not final yet. */
+export interface OpenImport {
+  rowId: string;
+  importId: string;
+  status: string;
+  lines: PushLine[];
+}
+
+/** Our own states of a stock import row; the Mirakl states in between (WAITING, RUNNING…) are stored as-is. */
+export const FINAL_ROW_STATES = ['COMPLETE', 'FAILED', 'CANCELLED', 'REQUEUED', 'SUPERSEDED'] as const;
+
+interface ClaimRow {
+  sku: string;
+  first_change_at: Date;
+  available: number;
+  reserved: number;
+  stock_as_of: Date | null;
+  published: number | null;
+}
+
+/**
+ * The stock pusher's SQL (decision 0008, src/publishing/README.md). Every method is one transaction; the HTTP
+ * calls happen between them, never inside.
+ */
+export class StockPushStore {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxWriter,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Takes the oldest queued stock changes of a marketplace, computes each SKU's quantity from the current
+   * back-office stock and reservations, and records what will be sent — all in one transaction (one snapshot
+   * per statement, after the orders-first gate was read, so every reservation the gate waited for counts).
+   * The queue rows are deleted; the lines are kept in the SENDING import row so nothing is lost if the process
+   * dies before Mirakl answers. Only `kind = 'stock'` is claimed: offer work waits while stock is queued.
+   */
+  async claim(mp: MarketplaceSettings, fence?: Fence): Promise<ClaimedBatch> {
+    return this.dataSource.transaction(async (m) => {
+      await fence?.(m);
+      const rows: ClaimRow[] = await m.query(
+        `WITH claimed AS (
+           SELECT sku, first_change_at FROM pending_push
+           WHERE marketplace = $1 AND kind = 'stock'
+           ORDER BY first_change_at, sku
+           LIMIT $2
+           FOR UPDATE SKIP LOCKED
+         )
+         SELECT c.sku, c.first_change_at,
+           COALESCE((SELECT SUM(w.available) FROM warehouse_stock w
+                     WHERE w.sku = c.sku AND ($3::text[] IS NULL OR w.warehouse = ANY($3::text[]))), 0)::int AS available,
+           COALESCE(s.reserved, 0)::int AS reserved,
+           COALESCE(s.stock_as_of, s.updated_at) AS stock_as_of,
+           pq.quantity AS published
+         FROM claimed c
+         LEFT JOIN sku_stock s ON s.sku = c.sku
+         LEFT JOIN published_quantity pq ON pq.marketplace = $1 AND pq.sku = c.sku
+         ORDER BY c.first_change_at, c.sku`,
+        [mp.code, mp.stockPushBatchSize, mp.warehouses?.length ? mp.warehouses : null],
+      );
+      if (rows.length === 0) return { claimed: 0, lines: [] };
+      await m.query(`DELETE FROM pending_push WHERE marketplace = $1 AND kind = 'stock' AND sku = ANY($2)`, [
+        mp.code,
+        rows.map((r) => r.sku),
+      ]);
+      const changed = rows
+        .map((r) => ({ row: r, q: publishedQuantity(r.available, r.reserved, safetyBufferOf(mp, r.sku)) }))
+        .filter(({ row, q }) => row.published === null || row.published !== q.quantity);
+      if (changed.length === 0) return { claimed: rows.length, lines: [] };
+
+      const now = this.clock.now();
+      const lines: PushLine[] = changed.map(({ row, q }) => ({
+        sku: row.sku,
+        quantity: q.quantity,
+        available: q.available,
+        reserved: q.reserved,
+        safetyBuffer: q.safetyBuffer,
+        firstChangeAt: new Date(row.first_change_at).toISOString(),
+      }));
+      const [{ id }]: { id: string }[] = await m.query(
+        `INSERT INTO stock_import (marketplace, import_id, status, lines, batch, created_at, updated_at)
+         VALUES ($1, NULL, 'SENDING', $2, $3, $4, $4) RETURNING id::text AS id`,
+        [mp.code, lines.length, JSON.stringify(lines), now],
+      );
+      await m.query(
+        `INSERT INTO published_quantity (marketplace, sku, quantity, import_id, pushed_at, stock_import_id)
+         SELECT $1, sku, quantity, NULL, $4, $5 FROM unnest($2::text[], $3::int[]) AS u(sku, quantity)
+         ON CONFLICT (marketplace, sku) DO UPDATE SET quantity = EXCLUDED.quantity, import_id = NULL,
+           pushed_at = EXCLUDED.pushed_at, stock_import_id = EXCLUDED.stock_import_id`,
+        [mp.code, lines.map((l) => l.sku), lines.map((l) => l.quantity), now, id],
+      );
+      await this.outbox.emitMany(
+        m,
+        changed.map(({ row }, i) => this.availability(mp.code, lines[i], row, now)),
+      );
+      return { claimed: rows.length, rowId: id, lines };
+    });
+  }
+
+  /** STO01 accepted the batch: it now waits for Mirakl (followed with STO02). */
+  async markSent(marketplace: string, rowId: string, importId: string, fence?: Fence): Promise<boolean> {
+    return this.dataSource.transaction(async (m) => {
+      await fence?.(m);
+      const now = this.clock.now();
+      // Mirakl gives an identical request that is still waiting the same import id: the earlier row (re-queued
+      // after an answer-less failure) gives it up, so one row follows the import.
+      await m.query(
+        `UPDATE stock_import SET import_id = NULL, status = 'SUPERSEDED', updated_at = $4,
+           last_error = COALESCE(last_error, '') || ' (its import id was reused by row ' || $3 || ')'
+         WHERE marketplace = $1 AND import_id = $2 AND id <> $3::bigint`,
+        [marketplace, importId, rowId, now],
+      );
+      const [, updated] = (await m.query(
+        `UPDATE stock_import SET import_id = $3, status = 'SENT', sent_at = $4, updated_at = $4
+         WHERE marketplace = $1 AND id = $2::bigint AND status = 'SENDING'`,
+        [marketplace, rowId, importId, now],
+      )) as [unknown, number];
+      await m.query(
+        `UPDATE published_quantity SET import_id = $3 WHERE marketplace = $1 AND stock_import_id = $2::bigint`,
+        [marketplace, rowId, importId],
+      );
+      return updated === 1;
+    });
+  }
+
+  /**
+   * The batch did not reach Mirakl (or we cannot know): its SKUs go back in the queue with their first change
+   * time, and the figures it recorded as published are forgotten (what Mirakl holds is unknown), so the next
+   * cycle recomputes and sends them whatever they are. Only a row still SENDING is touched.
+   */
+  async requeue(marketplace: string, rowId: string, why: string, fence?: Fence): Promise<number> {
+    return this.dataSource.transaction(async (m) => {
+      await fence?.(m);
+      const rows: { batch: PushLine[] }[] = await m.query(
+        `SELECT batch FROM stock_import WHERE marketplace = $1 AND id = $2::bigint AND status = 'SENDING' FOR UPDATE`,
+        [marketplace, rowId],
+      );
+      if (rows.length === 0) return 0;
+      await this.requeueLines(m, marketplace, rowId, rows[0].batch, why);
+      return rows[0].batch.length;
+    });
+  }
+
+  /**
+   * Rows left SENDING by a process that died (or lost its lease) between the claim and Mirakl's answer. Called
+   * at the start of every cycle, when no batch of this loop is in flight: each is re-queued as after a failure.
+   */
+  async recoverUnsent(marketplace: string, fence?: Fence): Promise<number> {
+    return this.dataSource.transaction(async (m) => {
+      await fence?.(m);
+      const rows: { id: string; batch: PushLine[] }[] = await m.query(
+        `SELECT id::text AS id, batch FROM stock_import WHERE marketplace = $1 AND status = 'SENDING'
+         ORDER BY id FOR UPDATE`,
+        [marketplace],
+      );
+      for (const r of rows)
+        await this.requeueLines(
+          m,
+          marketplace,
+          r.id,
+          r.batch,
+          'interrupted before STO01 answered (restart or lease lost)',
+        );
+      return rows.reduce((n, r) => n + r.batch.length, 0);
+    });
+  }
+
+  /** Imports Mirakl accepted that are not final yet, oldest first. */
+  async openImports(marketplace: string, limit: number): Promise<OpenImport[]> {
+    const rows: { id: string; import_id: string; status: string; batch: PushLine[] }[] =
+      await this.dataSource.query(
+        `SELECT id::text AS id, import_id, status, batch FROM stock_import
+         WHERE marketplace = $1 AND import_id IS NOT NULL AND status <> ALL($2::text[])
+         ORDER BY id LIMIT $3`,
+        [marketplace, FINAL_ROW_STATES, limit],
+      );
+    return rows.map((r) => ({ rowId: r.id, importId: r.import_id, status: r.status, lines: r.batch }));
+  }
+
+  /** Mirakl's state of an import that is not final (WAITING, RUNNING), or REPORT_PENDING. */
+  async recordProgress(rowId: string, status: string, linesInError?: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE stock_import SET status = $2, lines_in_error = COALESCE($3, lines_in_error), updated_at = $4
+       WHERE id = $1::bigint AND status <> ALL($5::text[])`,
+      [rowId, status, linesInError ?? null, this.clock.now(), FINAL_ROW_STATES],
+    );
+  }
+
+  /**
+   * A final import: its state, its lines in error, and one exception per refused line (stable ids). The
+   * figures Mirakl refused are forgotten, so the SKU's next change sends it again; nothing is re-queued, since
+   * a line Mirakl refuses would be refused again forever.
+   */
+  async finish(
+    marketplace: string,
+    imp: OpenImport,
+    status: 'COMPLETE' | 'FAILED' | 'CANCELLED',
+    refusedSkus: readonly string[],
+    exceptions: readonly ExceptionRaised[],
+    reason?: string,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const now = this.clock.now();
+      await m.query(
+        `UPDATE stock_import SET status = $2, lines_in_error = $3, finished_at = $4, updated_at = $4,
+           last_error = COALESCE($5, last_error)
+         WHERE id = $1::bigint`,
+        [imp.rowId, status, refusedSkus.length, now, reason ?? null],
+      );
+      if (refusedSkus.length > 0) {
+        await m.query(
+          `DELETE FROM published_quantity WHERE marketplace = $1 AND sku = ANY($2) AND stock_import_id = $3::bigint`,
+          [marketplace, refusedSkus, imp.rowId],
+        );
+      }
+      await this.outbox.emitMany(
+        m,
+        exceptions.map((e) => ({ topic: Topics.exceptionRaised, payload: e, meta: { marketplace } })),
+      );
+    });
+  }
+
+  async raise(exception: ExceptionRaised): Promise<void> {
+    await this.dataSource.transaction((m) =>
+      this.outbox.emit(m, Topics.exceptionRaised, exception, { marketplace: exception.marketplace }),
+    );
+  }
+
+  async resolve(resolved: ExceptionResolved, marketplace: string): Promise<void> {
+    await this.dataSource.transaction((m) =>
+      this.outbox.emit(m, Topics.exceptionResolved, resolved, { marketplace }),
+    );
+  }
+
+  /** Queued SKUs by kind, for the gauge. */
+  async pendingByKind(marketplace: string): Promise<Record<'stock' | 'offer', number>> {
+    const rows: { kind: 'stock' | 'offer'; n: number }[] = await this.dataSource.query(
+      `SELECT kind, COUNT(*)::int AS n FROM pending_push WHERE marketplace = $1 GROUP BY kind`,
+      [marketplace],
+    );
+    const out = { stock: 0, offer: 0 };
+    for (const r of rows) out[r.kind] = r.n;
+    return out;
+  }
+
+  /** Units held by open and posted reservations, all SKUs. */
+  async reservedUnits(): Promise<number> {
+    const [row]: { n: number }[] = await this.dataSource.query(
+      `SELECT COALESCE(SUM(reserved), 0)::int AS n FROM sku_stock`,
+    );
+    return row.n;
+  }
+
+  private async requeueLines(
+    m: EntityManager,
+    marketplace: string,
+    rowId: string,
+    lines: PushLine[],
+    why: string,
+  ): Promise<void> {
+    const now = this.clock.now();
+    await m.query(
+      `INSERT INTO pending_push (marketplace, sku, kind, queued_at, first_change_at)
+       SELECT $1, sku, 'stock', $4, first_change_at FROM unnest($2::text[], $3::timestamptz[]) AS u(sku, first_change_at)
+       ON CONFLICT (marketplace, sku, kind) DO UPDATE
+         SET first_change_at = LEAST(pending_push.first_change_at, EXCLUDED.first_change_at)`,
+      [marketplace, lines.map((l) => l.sku), lines.map((l) => l.firstChangeAt), now],
+    );
+    await m.query(`DELETE FROM published_quantity WHERE marketplace = $1 AND stock_import_id = $2::bigint`, [
+      marketplace,
+      rowId,
+    ]);
+    await m.query(
+      `UPDATE stock_import SET status = 'REQUEUED', last_error = $2, finished_at = $3, updated_at = $3
+       WHERE id = $1::bigint`,
+      [rowId, why.slice(0, 2000), now],
+    );
+  }
+
+  private availability(
+    marketplace: string,
+    line: PushLine,
+    row: ClaimRow,
+    now: Date,
+  ): PendingEvent<AvailabilityChanged> {
+    return {
+      topic: Topics.availabilityChanged,
+      payload: {
+        sku: line.sku,
+        available: line.available,
+        openReservations: Math.max(0, line.reserved),
+        marketplaces: [
+          { marketplace, quantity: line.quantity, safetyBuffer: Math.max(0, line.safetyBuffer) },
+        ],
+        stockAsOf: (row.stock_as_of ? new Date(row.stock_as_of) : now).toISOString(),
+        at: now.toISOString(),
+      },
+      meta: { marketplace },
+    };
+  }
+}
