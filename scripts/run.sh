@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 1: installs what is needed, starts Kafka and the databases, builds, migrates, and runs the
-# system in the foreground with its activity in the terminal. Ctrl-C stops the services (Kafka keeps
-# running: `pnpm infra:down` stops it).
+# system with its activity in the terminal: the two sandboxes of the outside world and the services built so
+# far (catalogue-sync). Ctrl-C stops them (Kafka keeps running: `pnpm infra:down` stops it).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -9,36 +9,58 @@ bash scripts/setup.sh
 bash scripts/ensure-postgres.sh
 bash infra/up.sh
 pnpm turbo run build --output-logs=errors-only
-export DATABASE_URL="${DEMO_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/backbone_demo}"
-export DEMO_ORDERS_PER_SECOND="${DEMO_ORDERS_PER_SECOND:-5}"
-pnpm --filter @seller-bridge/backbone-demo migrate
-# The two sandboxes of the outside world, each with its admin API behind a token kept in .local/:
-# the Mirakl sandbox (seller API of two demo marketplaces, buyers ordering against demo offers) and the
-# back-office sandbox (ERP / WMS / PIM: products, stock, sales orders, a warehouse that ships).
+
+# Secrets of the local demo, generated once and kept in .local/ (git-ignored).
 mkdir -p .local
 for name in sandbox-admin-token backoffice-admin-token; do
   [ -s ".local/$name" ] || od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >".local/$name"
 done
-export SANDBOX_ADMIN_TOKEN="$(cat .local/sandbox-admin-token)"
-export SANDBOX_PORT="${SANDBOX_PORT:-4100}"
+
+# The back-office sandbox (ERP / WMS / PIM: 300 products in two warehouses, sales orders, a warehouse that
+# ships). Other sales channels sell from the same stock, so stale marketplace stock can oversell.
 export BACKOFFICE_ADMIN_TOKEN="$(cat .local/backoffice-admin-token)"
 export BACKOFFICE_PORT="${BACKOFFICE_PORT:-4200}"
-# Other sales channels (web shop, stores) sell from the same stock, so stale marketplace stock can oversell.
+export BACKOFFICE_API_KEY="${BACKOFFICE_API_KEY:-demo-backoffice-key}"
 export BACKOFFICE_OTHER_CHANNELS_UNITS_PER_MINUTE="${BACKOFFICE_OTHER_CHANNELS_UNITS_PER_MINUTE:-6}"
-# The Mirakl sandbox reads the back office's stock to flag sales beyond real stock (admin …/sales).
+
+# The Mirakl sandbox (two demo marketplaces with Mirakl's call limits; buyers order against the offers
+# catalogue-sync publishes). It reads the back office's stock to flag sales beyond real stock.
+export SANDBOX_ADMIN_TOKEN="$(cat .local/sandbox-admin-token)"
+export SANDBOX_PORT="${SANDBOX_PORT:-4100}"
+export SANDBOX_DEMO_OFFERS="${SANDBOX_DEMO_OFFERS:-0}"
 export SANDBOX_REAL_STOCK_URL="http://127.0.0.1:${BACKOFFICE_PORT}/api"
-export SANDBOX_REAL_STOCK_API_KEY="${BACKOFFICE_API_KEY:-demo-backoffice-key}"
-node apps/mirakl-sandbox/dist/main.js &
-SANDBOX_PID=$!
+export SANDBOX_REAL_STOCK_API_KEY="$BACKOFFICE_API_KEY"
+
 node apps/backoffice-sandbox/dist/main.js &
 BACKOFFICE_PID=$!
+node apps/mirakl-sandbox/dist/main.js &
+SANDBOX_PID=$!
 trap 'kill "$SANDBOX_PID" "$BACKOFFICE_PID" 2>/dev/null || true' EXIT INT TERM
+
+# catalogue-sync: back-office stock and products in, reservations, products/offers/stock out to both
+# marketplaces. The marketplaces' keys come from the variables named in MARKETPLACES (the sandbox's demo keys).
+export MIRAKL_KEY_DECATHLON_FR="${MIRAKL_KEY_DECATHLON_FR:-sandbox-key-decathlon-fr}"
+export MIRAKL_KEY_CARREFOUR_ES="${MIRAKL_KEY_CARREFOUR_ES:-sandbox-key-carrefour-es}"
+MP="http://127.0.0.1:${SANDBOX_PORT}/mp"
+CATEGORIES='"Sports > Running":"running","Sports > Cycling":"cycling","Outdoor":"hiking","Fitness":"fitness"'
+export MARKETPLACES="${MARKETPLACES:-[
+  {\"code\":\"decathlon-fr\",\"baseUrl\":\"$MP/decathlon-fr\",\"apiKeyEnv\":\"MIRAKL_KEY_DECATHLON_FR\",\"shopId\":\"2001\",
+   \"safetyBuffer\":1,\"categoryMap\":{$CATEGORIES,\"Clothing\":\"hiking\"}},
+  {\"code\":\"carrefour-es\",\"baseUrl\":\"$MP/carrefour-es\",\"apiKeyEnv\":\"MIRAKL_KEY_CARREFOUR_ES\",\"shopId\":\"3107\",
+   \"safetyBuffer\":2,\"warehouses\":[\"MADRID-2\"],\"categoryMap\":{$CATEGORIES}}
+]}"
+export DATABASE_URL="${CATALOGUE_SYNC_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/catalogue_sync}"
+export BACKOFFICE_URL="http://127.0.0.1:${BACKOFFICE_PORT}/api"
+pnpm --filter @seller-bridge/catalogue-sync migrate
+
 echo
-echo "Mirakl sandbox: http://127.0.0.1:${SANDBOX_PORT}/mp/<marketplace> (admin token in .local/sandbox-admin-token)."
-echo "Back-office sandbox: http://127.0.0.1:${BACKOFFICE_PORT}/api (X-Api-Key: demo-backoffice-key unless"
-echo "BACKOFFICE_API_KEY is set; admin token in .local/backoffice-admin-token)."
-echo "The backbone demo is starting: simulated marketplace orders go out through the outbox, over Kafka, and back"
-echo "through the inbox. Watch the 'activity' lines; metrics: http://127.0.0.1:3100/metrics,"
-echo "health: http://127.0.0.1:3100/health/ready. Later services join this command as they are built."
+echo "Back-office sandbox: http://127.0.0.1:${BACKOFFICE_PORT}/api (X-Api-Key: $BACKOFFICE_API_KEY; admin token in"
+echo "  .local/backoffice-admin-token; truth: GET /admin/truth)."
+echo "Mirakl sandbox: http://127.0.0.1:${SANDBOX_PORT}/mp/decathlon-fr and /mp/carrefour-es (admin token in"
+echo "  .local/sandbox-admin-token; offers: GET /admin/marketplaces/<mp>/offers, sales: …/sales)."
+echo "catalogue-sync is starting: it loads the back office, publishes products (P41), offers (OF24) and stock"
+echo "(STO01) within Mirakl's call limits (a minute or two before offers appear), then keeps stock in step."
+echo "Metrics: http://127.0.0.1:3110/metrics, readiness: http://127.0.0.1:3110/health/ready."
+echo "Carrefour's category map leaves 'Clothing' unmapped on purpose: watch the UNMAPPED_CATEGORY exceptions."
 echo
-node apps/backbone-demo/dist/main.js
+node apps/catalogue-sync/dist/main.js

@@ -3,6 +3,8 @@ import { Topics } from '@seller-bridge/contracts';
 import { BackboneModule } from '@seller-bridge/service-kit';
 import { CatalogueSyncConfig } from './config/catalogue-sync.config';
 import { CATALOGUE_ENTITIES, CATALOGUE_MIGRATIONS } from './database/data-source';
+import { MARKETPLACE_CLIENTS_PROVIDER } from './marketplaces/marketplace-clients';
+import { CATALOGUE_SYNC_METRICS_PROVIDER } from './metrics/catalogue-sync.metrics';
 import { OrderEventsConsumer } from './reservations/order-events.consumer';
 import { ReservationLedger } from './reservations/reservation-ledger';
 import { StockEventsConsumer } from './stock/stock-events.consumer';
@@ -38,6 +40,8 @@ export class AppModule {
         }),
       ],
       providers: [
+        CATALOGUE_SYNC_METRICS_PROVIDER,
+        MARKETPLACE_CLIENTS_PROVIDER,
         ReservationLedger,
         StockLedger,
         OrderEventsConsumer,

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
+import { Registry } from 'prom-client';
 import { BackofficeSandbox, SandboxClock } from '@seller-bridge/backoffice-sandbox';
 import { createLogger, loadConfig, OutboxWriter, SystemClock } from '@seller-bridge/service-kit';
 import { Test } from '@nestjs/testing';
@@ -14,17 +14,12 @@ import {
 import { AppModule } from '../src/app.module';
 import { BackofficeClient } from '../src/backoffice/backoffice-client';
 import { createFeedReader } from '../src/backoffice/backoffice.providers';
-import type { MetricsRegistry } from '../src/backoffice/feed-metrics';
 import type { BackofficeFeedReader } from '../src/backoffice/feed-reader.service';
 import { CatalogueSyncConfig } from '../src/config/catalogue-sync.config';
 import { CATALOGUE_ENTITIES, CATALOGUE_MIGRATIONS } from '../src/database/data-source';
+import { CatalogueSyncMetrics } from '../src/metrics/catalogue-sync.metrics';
 import { ReservationLedger } from '../src/reservations/reservation-ledger';
 import { StockLedger } from '../src/stock/stock-ledger';
-
-// prom-client is the service kit's dependency: take the very module the kit registers its metrics with.
-const { Registry } = createRequire(require.resolve('@seller-bridge/service-kit'))('prom-client') as {
-  Registry: new () => MetricsRegistry;
-};
 
 const KEY = 'feed-test-key-1234';
 const ADMIN = 'feed-admin';
@@ -61,7 +56,7 @@ describe('back-office feed (sandbox + PostgreSQL)', () => {
       ledger,
       outbox,
       clock,
-      registry,
+      metrics: new CatalogueSyncMetrics(registry, clock),
       logger: createLogger('catalogue-sync-test', process.env.TEST_LOG_LEVEL ?? 'silent'),
       options: { backoffBaseMs: 20, backoffMaxMs: 100, batch: 100 },
     });
@@ -137,7 +132,7 @@ describe('back-office feed (sandbox + PostgreSQL)', () => {
       .page(after, upTo - after || 1)
       .changes.filter((c) => c.type === 'stock.changed' && c.seq <= upTo)
       .map((c) => c.seq);
-  const metric = async (registry: MetricsRegistry, line: RegExp) => {
+  const metric = async (registry: Registry, line: RegExp) => {
     const m = line.exec(await registry.metrics());
     return m ? Number(m[1]) : undefined;
   };
@@ -452,9 +447,16 @@ describe('back-office feed (sandbox + PostgreSQL)', () => {
 
       const on = await start('true');
       try {
-        expect(await waitFor(async () => Number(await cursorOf()) === head(), 15_000, 50)).toBe(true);
+        // Generous: the service also consumes the shared stock topic from its start (every earlier run's
+        // events), and those transactions contend with the full load's.
+        expect(await waitFor(async () => Number(await cursorOf()) === head(), 45_000, 50)).toBe(true);
         const lease = await wired.dataSource.query(`SELECT name FROM backbone_lease`);
         expect(lease).toEqual([{ name: 'catalogue-sync:backoffice-feed' }]);
+        // The service's metrics are on the kit's registry, lease metrics included.
+        const text = await on.get(Registry).metrics();
+        expect(text).toMatch(/^lease_held\{name="catalogue-sync:backoffice-feed",[^}]*\} 1$/m);
+        expect(text).toMatch(/^backoffice_feed_up\{[^}]*\} 1$/m);
+        expect(text.match(/^# TYPE catalogue_import_errors_total /gm)).toHaveLength(1);
       } finally {
         await on.close();
       }
@@ -463,5 +465,5 @@ describe('back-office feed (sandbox + PostgreSQL)', () => {
     } finally {
       await wired.drop();
     }
-  });
+  }, 90_000);
 });

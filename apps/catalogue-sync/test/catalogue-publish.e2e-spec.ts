@@ -3,11 +3,13 @@ import { Registry } from 'prom-client';
 import { demoMarketplaces, MiraklSandbox } from '@seller-bridge/mirakl-sandbox';
 import { createLogger, loadConfig, OutboxWriter, type Clock } from '@seller-bridge/service-kit';
 import { createTestDatabase, type TestDatabase } from '@seller-bridge/service-kit/testing';
-import { CatalogueSyncConfig } from '../src/config/catalogue-sync.config';
+import { CatalogueSyncConfig, marketplaceApiKeys } from '../src/config/catalogue-sync.config';
 import { CATALOGUE_MIGRATIONS, CATALOGUE_ENTITIES } from '../src/database/data-source';
 import type { CatalogueOptions } from '../src/catalogue/catalogue-options';
 import type { CataloguePublisher, PublishStep } from '../src/catalogue/catalogue-publisher.service';
-import { createCataloguePublisher, miraklClientsFrom } from '../src/catalogue/catalogue.providers';
+import { createCataloguePublisher } from '../src/catalogue/catalogue.providers';
+import { createMarketplaceClients } from '../src/marketplaces/marketplace-clients';
+import { CatalogueSyncMetrics } from '../src/metrics/catalogue-sync.metrics';
 
 /**
  * Catalogue publishing against the real database and the in-process Mirakl sandbox: products seeded in the
@@ -53,17 +55,20 @@ describe('catalogue publishing (PostgreSQL + Mirakl sandbox)', () => {
       ]),
     });
     registry = new Registry();
+    const metrics = new CatalogueSyncMetrics(registry, clock);
     logLines = [];
     publisher = createCataloguePublisher({
       config,
       dataSource: db.dataSource,
       outbox: new OutboxWriter(clock),
       clock,
-      registry,
+      metrics,
       logger: createLogger('catalogue-sync', 'info', { write: (line: string) => void logLines.push(line) }),
-      clients: miraklClientsFrom(config.MARKETPLACES, {
-        MIRAKL_KEY_DECATHLON_FR: 'sandbox-key-decathlon-fr',
-      }),
+      clients: createMarketplaceClients(
+        config.MARKETPLACES,
+        marketplaceApiKeys(config, { MIRAKL_KEY_DECATHLON_FR: 'sandbox-key-decathlon-fr' }),
+        { observe: metrics.miraklCalls.observe },
+      ),
       options: { productBatchSize: 10, offerBatchSize: 50, scanPageSize: 7, ...options },
     });
   }
@@ -163,6 +168,11 @@ describe('catalogue publishing (PostgreSQL + Mirakl sandbox)', () => {
     expect(sandbox.products.list(MP).find((p) => p.shop_sku === 'SHOE-07')?.title).toBe(
       'Trail shoe, new colour',
     );
+    // The publisher calls Mirakl through the service's clients: every call is counted.
+    expect(await metric('mirakl_api_calls_total')).toContainEqual({
+      labels: { marketplace: MP, operation: 'P41', outcome: '2xx' },
+      value: 4,
+    });
   });
 
   it('does not send a product whose category is unmapped: it raises an exception, and sends it once mapped', async () => {

@@ -97,6 +97,9 @@ describe('catalogue-sync: reservations driven by order events over Kafka', () =>
 
   it('reserves on orders.order.received, answers with a decision, and releases on refusal', async () => {
     await send(Topics.orderReceived, order(`${run}-1`, 2));
+    // The two orders may land on different partitions, handled in either order: the second is sent once the
+    // first is decided, so it is the one that finds a single unit left.
+    expect(await waitFor(async () => (await reservations()).length === 1, 45_000)).toBe(true);
     await send(Topics.orderReceived, order(`${run}-2`, 2)); // only 1 left
     await send(Topics.orderReceived, order(`${run}-1`, 2)); // redelivered: no second effect
     expect(await waitFor(async () => (await reservations()).length === 2, 45_000)).toBe(true);

@@ -1,22 +1,19 @@
 import 'reflect-metadata';
-import { createRequire } from 'node:module';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
 import type { EntityManager } from 'typeorm';
 import { demoMarketplaces, MiraklSandbox } from '@seller-bridge/mirakl-sandbox';
-import { loadConfig, MiraklCallMetrics, OutboxWriter, type Clock } from '@seller-bridge/service-kit';
+import { loadConfig, OutboxWriter, type Clock } from '@seller-bridge/service-kit';
 import { createTestDatabase, testLogger, type TestDatabase } from '@seller-bridge/service-kit/testing';
-import { CatalogueSyncConfig } from '../src/config/catalogue-sync.config';
+import { CatalogueSyncConfig, marketplaceApiKeys } from '../src/config/catalogue-sync.config';
 import { CATALOGUE_ENTITIES, CATALOGUE_MIGRATIONS } from '../src/database/data-source';
 import { ReservationLedger } from '../src/reservations/reservation-ledger';
 import { StockLedger } from '../src/stock/stock-ledger';
-import { createMarketplaceClients } from '../src/publishing/marketplace-clients';
-import { StockPushMetrics, type MetricsRegistry } from '../src/publishing/stock-push.metrics';
+import { createMarketplaceClients } from '../src/marketplaces/marketplace-clients';
+import { CatalogueSyncMetrics } from '../src/metrics/catalogue-sync.metrics';
 import { StockPushStore } from '../src/publishing/stock-push.store';
-import { StockPusher } from '../src/publishing/stock-pusher.service';
-
-// prom-client is the kit's dependency: a registry of the same library, as the service gets from the kit.
-const { Registry } = createRequire(require.resolve('@seller-bridge/service-kit'))('prom-client') as {
-  Registry: new () => MetricsRegistry;
-};
+import { DEFAULT_FAILED_IMPORT_RETRIES, StockPusher } from '../src/publishing/stock-pusher.service';
 
 const DEC = 'decathlon-fr';
 const CAR = 'carrefour-es';
@@ -32,8 +29,8 @@ describe('stock push (PostgreSQL + Mirakl sandbox)', () => {
   let sandbox: MiraklSandbox;
   let base: string;
   let config: CatalogueSyncConfig;
-  let registry: MetricsRegistry;
-  let metrics: StockPushMetrics;
+  let registry: Registry;
+  let metrics: CatalogueSyncMetrics;
   let reservations: ReservationLedger;
   let stock: StockLedger;
   let store: StockPushStore;
@@ -77,7 +74,7 @@ describe('stock push (PostgreSQL + Mirakl sandbox)', () => {
     reservations = new ReservationLedger(new OutboxWriter(clock), clock, config);
     stock = new StockLedger(reservations, clock, config);
     registry = new Registry();
-    metrics = new StockPushMetrics(registry);
+    metrics = new CatalogueSyncMetrics(registry, clock);
     store = new StockPushStore(db.dataSource, new OutboxWriter(clock), clock);
     pusher = newPusher();
   });
@@ -86,11 +83,9 @@ describe('stock push (PostgreSQL + Mirakl sandbox)', () => {
     await db?.drop();
   });
 
-  let callMetrics: MiraklCallMetrics | undefined;
   function newPusher(): StockPusher {
-    callMetrics ??= new MiraklCallMetrics(registry);
-    const clients = createMarketplaceClients(config.MARKETPLACES, env, {
-      observe: callMetrics.observe,
+    const clients = createMarketplaceClients(config.MARKETPLACES, marketplaceApiKeys(config, env), {
+      observe: metrics.miraklCalls.observe,
       retryBaseMs: 5,
       retryMaxMs: 20,
       readRetries: 1,
@@ -354,6 +349,153 @@ describe('stock push (PostgreSQL + Mirakl sandbox)', () => {
       `SELECT DISTINCT message_key FROM backbone_outbox WHERE topic = 'ops.exception.raised.v1' AND payload LIKE '%GHOST%'`,
     );
     expect(ids).toHaveLength(1);
+  });
+
+  describe('a stock import Mirakl ends FAILED', () => {
+    // In front of the sandbox: passes every call through, but while `corrupt` > 0 renames the `quantity` column
+    // of the next STO01 files, which Mirakl (the sandbox) accepts and then FAILS as a whole (missing column).
+    let proxy: Server;
+    let corrupt = 0;
+    let corrupted = 0;
+    let failing: StockPusher;
+    const passed = (h: IncomingHttpHeaders) =>
+      Object.fromEntries(
+        Object.entries(h).filter(
+          (e): e is [string, string] =>
+            typeof e[1] === 'string' && !['host', 'connection', 'content-length'].includes(e[0]),
+        ),
+      );
+    beforeAll(async () => {
+      proxy = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          let body = Buffer.concat(chunks);
+          if (
+            req.method === 'POST' &&
+            new URL(req.url!, base).pathname.endsWith('/api/offers/stock/imports') &&
+            corrupt > 0
+          ) {
+            corrupt--;
+            const text = body.toString('latin1');
+            const renamed = text.replace('"offer-sku";"quantity"', '"offer-sku";"quantitx"');
+            if (renamed !== text) corrupted++;
+            body = Buffer.from(renamed, 'latin1');
+          }
+          fetch(`${base}${req.url}`, {
+            method: req.method,
+            headers: passed(req.headers),
+            body: req.method === 'GET' ? undefined : body,
+          })
+            .then(async (up) => {
+              res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'text/plain' });
+              res.end(Buffer.from(await up.arrayBuffer()));
+            })
+            .catch(() => res.destroy());
+        });
+      });
+      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+      const dec = {
+        ...config.MARKETPLACES[0],
+        baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/mp/${DEC}`,
+      };
+      const clients = createMarketplaceClients([dec], marketplaceApiKeys({ MARKETPLACES: [dec] }, env), {
+        observe: metrics.miraklCalls.observe,
+      });
+      failing = new StockPusher(store, db.dataSource, clients, [dec], metrics, testLogger(), clock, {
+        enabled: true,
+        gateAlertMs: GATE_ALERT_MS,
+        service: 'catalogue-sync',
+      });
+    });
+    afterAll(async () => {
+      proxy?.closeAllConnections();
+      await new Promise((r) => proxy?.close(r));
+    });
+
+    /** A cycle through the proxy, Mirakl running the import, and the next cycle following it. */
+    async function failingCycle() {
+      await failing.pushOnce(DEC);
+      sandbox.clock.advance(2_500);
+      await failing.pushOnce(DEC);
+    }
+    const importsOf = (sku: string) =>
+      q<{ status: string }>(
+        `SELECT status FROM stock_import WHERE marketplace = $1 AND batch @> $2::jsonb ORDER BY id`,
+        [DEC, JSON.stringify([{ sku }])],
+      ).then((rows) => rows.map((r) => r.status));
+    const failures = (sku: string) =>
+      q<{ n: number }>(
+        `SELECT failed_imports AS n FROM stock_import_failure WHERE marketplace = $1 AND sku = $2`,
+        [DEC, sku],
+      ).then((rows) => rows[0]?.n);
+    const queued = (sku: string) =>
+      q<{ first: Date }>(
+        `SELECT first_change_at AS first FROM pending_push WHERE marketplace = $1 AND kind = 'stock' AND sku = $2`,
+        [DEC, sku],
+      ).then((rows) => rows[0]?.first);
+    const failedRaised = () =>
+      q<{ payload: string }>(
+        `SELECT payload FROM backbone_outbox WHERE topic = 'ops.exception.raised.v1' AND message_key LIKE 'STOCK_IMPORT_FAILED:%'`,
+      ).then((rows) => rows.map((r) => JSON.parse(r.payload) as Record<string, unknown>));
+
+    it('queues its SKUs again, so the next cycle sends the quantity Mirakl did not take', async () => {
+      offer('K1');
+      await setStock('K1', 'LYON-1', 8);
+      const firstChange = await queued('K1');
+      const errorsBefore = Number(
+        (await metric('catalogue_import_errors_total', `marketplace="${DEC}",kind="stock"`)) ?? 0,
+      );
+      corrupt = 1;
+      await failingCycle();
+      expect(corrupted).toBe(1);
+      expect(await importsOf('K1')).toEqual(['FAILED']);
+      expect(shown(DEC, 'K1')).toBe(99); // Mirakl still shows its older quantity…
+      expect(await queued('K1')).toEqual(firstChange); // …so K1 is queued again, its first change kept
+      expect(await failures('K1')).toBe(1);
+      expect(await failedRaised()).toEqual([]); // retried, not given up
+      expect(Number(await metric('catalogue_import_errors_total', `marketplace="${DEC}",kind="stock"`))).toBe(
+        errorsBefore + 1,
+      );
+
+      await failingCycle();
+      expect(await importsOf('K1')).toEqual(['FAILED', 'COMPLETE']);
+      expect(shown(DEC, 'K1')).toBe(8 - 1);
+      expect(await failures('K1')).toBeUndefined(); // it landed: its count starts again
+      expect(await queued('K1')).toBeUndefined();
+    });
+
+    it(`gives up on a SKU after ${DEFAULT_FAILED_IMPORT_RETRIES} retries with STOCK_IMPORT_FAILED, and sends it again on its next change`, async () => {
+      offer('K2');
+      await setStock('K2', 'LYON-1', 6);
+      corrupt = Number.MAX_SAFE_INTEGER;
+      corrupted = 0;
+      for (let i = 0; i <= DEFAULT_FAILED_IMPORT_RETRIES; i++) await failingCycle();
+      expect(corrupted).toBe(DEFAULT_FAILED_IMPORT_RETRIES + 1);
+      expect(await importsOf('K2')).toEqual(Array(DEFAULT_FAILED_IMPORT_RETRIES + 1).fill('FAILED'));
+      expect(await queued('K2')).toBeUndefined();
+      expect(await failures('K2')).toBeUndefined();
+      expect(shown(DEC, 'K2')).toBe(99);
+      const raised = await failedRaised();
+      expect(raised).toHaveLength(1);
+      expect(raised[0]).toMatchObject({
+        type: 'STOCK_IMPORT_FAILED',
+        owner: 'integration',
+        marketplace: DEC,
+      });
+      expect(raised[0].entities).toContainEqual({ kind: 'sku', id: 'K2' });
+      expect(String(raised[0].reason)).toContain('Missing columns: quantity');
+      expect(String(raised[0].reason)).toContain(`${DEFAULT_FAILED_IMPORT_RETRIES + 1} failed stock imports`);
+
+      await failingCycle(); // given up: nothing more is sent
+      expect(corrupted).toBe(DEFAULT_FAILED_IMPORT_RETRIES + 1);
+      expect(await failedRaised()).toHaveLength(1);
+
+      corrupt = 0;
+      await setStock('K2', 'LYON-1', 5);
+      await failingCycle();
+      expect(shown(DEC, 'K2')).toBe(5 - 1);
+    });
   });
 
   it('loses nothing when the process dies between the claim and STO01', async () => {

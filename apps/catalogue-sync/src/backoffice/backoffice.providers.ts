@@ -3,7 +3,6 @@ import type { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   BACKBONE_LOGGER,
-  BackboneMetrics,
   CLOCK,
   Lease,
   OutboxWriter,
@@ -11,10 +10,10 @@ import {
   type Clock,
 } from '@seller-bridge/service-kit';
 import { CatalogueSyncConfig } from '../config/catalogue-sync.config';
+import { CatalogueSyncMetrics } from '../metrics/catalogue-sync.metrics';
 import { StockLedger } from '../stock/stock-ledger';
 import { BackofficeClient } from './backoffice-client';
 import { BackofficeFeedApplier } from './feed-applier';
-import { BackofficeFeedMetrics, type MetricsRegistry } from './feed-metrics';
 import { BackofficeFeedReader, type FeedReaderOptions } from './feed-reader.service';
 
 /** The lease every replica competes for: one reads the back office's feed at a time. */
@@ -27,7 +26,7 @@ export interface FeedReaderDeps {
   ledger: StockLedger;
   outbox: OutboxWriter;
   clock: Clock;
-  registry: MetricsRegistry;
+  metrics: CatalogueSyncMetrics;
   logger: BackboneLogger;
   /** Held while reading (several replicas); none in tests that drive one reader. */
   lease?: Lease;
@@ -40,7 +39,7 @@ export function createFeedReader(d: FeedReaderDeps): BackofficeFeedReader {
   return new BackofficeFeedReader(
     d.client,
     new BackofficeFeedApplier(d.dataSource, d.ledger, d.outbox, d.clock, d.config.SERVICE_NAME),
-    new BackofficeFeedMetrics(d.registry, d.clock),
+    d.metrics,
     d.logger.child({ component: 'backoffice-feed' }),
     d.clock,
     {
@@ -70,7 +69,7 @@ export const BACKOFFICE_PROVIDERS: Provider[] = [
       StockLedger,
       OutboxWriter,
       CLOCK,
-      BackboneMetrics,
+      CatalogueSyncMetrics,
       BACKBONE_LOGGER,
     ],
     useFactory: (
@@ -80,7 +79,7 @@ export const BACKOFFICE_PROVIDERS: Provider[] = [
       ledger: StockLedger,
       outbox: OutboxWriter,
       clock: Clock,
-      metrics: BackboneMetrics,
+      metrics: CatalogueSyncMetrics,
       logger: BackboneLogger,
     ) =>
       createFeedReader({
@@ -90,7 +89,7 @@ export const BACKOFFICE_PROVIDERS: Provider[] = [
         ledger,
         outbox,
         clock,
-        registry: metrics.registry,
+        metrics,
         logger,
         lease: config.BACKOFFICE_FEED_ENABLED
           ? new Lease({
@@ -98,6 +97,7 @@ export const BACKOFFICE_PROVIDERS: Provider[] = [
               name: FEED_LEASE_NAME,
               holderId: `${hostname()}:${process.pid}`,
               logger,
+              metrics: metrics.leases,
             })
           : undefined,
       }),

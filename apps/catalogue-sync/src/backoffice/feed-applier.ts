@@ -8,7 +8,7 @@ import {
 import { TransientError, type Clock, type OutboxWriter, type PendingEvent } from '@seller-bridge/service-kit';
 import type { StockLedger } from '../stock/stock-ledger';
 import type { Decoded, FeedChange, FeedPage } from './backoffice-shapes';
-import type { ChangeOutcome } from './feed-metrics';
+import type { ChangeOutcome } from '../metrics/catalogue-sync.metrics';
 
 /** The `feed_cursor.source` of the back office's change feed. */
 export const FEED_CURSOR_SOURCE = 'backoffice';

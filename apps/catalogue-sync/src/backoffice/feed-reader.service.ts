@@ -10,7 +10,7 @@ import type { BackofficeClient } from './backoffice-client';
 import { sleep } from './backoffice-client';
 import { BackofficeFeedResetError, BackofficeUnavailableError } from './backoffice-errors';
 import { FeedCursorMovedError, type BackofficeFeedApplier, type Fence, type Tally } from './feed-applier';
-import type { BackofficeFeedMetrics } from './feed-metrics';
+import type { CatalogueSyncMetrics } from '../metrics/catalogue-sync.metrics';
 
 export interface FeedReaderOptions {
   /** BACKOFFICE_FEED_ENABLED: when false, the reader does not start with the application. */
@@ -47,7 +47,7 @@ export class BackofficeFeedReader implements OnApplicationBootstrap, OnModuleDes
   constructor(
     private readonly client: BackofficeClient,
     private readonly applier: BackofficeFeedApplier,
-    private readonly metrics: BackofficeFeedMetrics,
+    private readonly metrics: CatalogueSyncMetrics,
     private readonly logger: BackboneLogger,
     private readonly clock: Clock,
     private readonly options: FeedReaderOptions,
@@ -127,7 +127,7 @@ export class BackofficeFeedReader implements OnApplicationBootstrap, OnModuleDes
       await this.fullLoad('feed reset', signal, fence);
       return true;
     }
-    this.metrics.up(true);
+    this.metrics.recordFeedUp(true);
     if (page.changes.length > 0 || page.lastSeq !== cursor.lastSeq) {
       this.record(await this.applier.applyPage(cursor.lastSeq, page, fence));
       for (const c of page.changes)
@@ -137,7 +137,7 @@ export class BackofficeFeedReader implements OnApplicationBootstrap, OnModuleDes
             'unreadable back-office change: raised BACKOFFICE_CHANGE_INVALID and went on',
           );
     }
-    if (!page.hasMore) this.metrics.freshAt(this.clock.now());
+    if (!page.hasMore) this.metrics.recordFeedFreshAt(this.clock.now());
     return page.hasMore;
   }
 
@@ -149,7 +149,7 @@ export class BackofficeFeedReader implements OnApplicationBootstrap, OnModuleDes
   private async fullLoad(reason: string, signal?: AbortSignal, fence?: Fence): Promise<void> {
     const started = this.clock.now().getTime();
     const head = await this.client.feedHead(signal);
-    this.metrics.up(true);
+    this.metrics.recordFeedUp(true);
     if (head === undefined)
       this.logger.warn(
         'the back office did not say where its feed ends: continuing from its start after the load',
@@ -177,8 +177,8 @@ export class BackofficeFeedReader implements OnApplicationBootstrap, OnModuleDes
   }
 
   private record(tally: Tally): void {
-    for (const c of tally.counts) this.metrics.count(c.type, c.outcome, c.n);
-    if (tally.lastAppliedAt) this.metrics.freshAt(tally.lastAppliedAt);
+    for (const c of tally.counts) this.metrics.countFeedChanges(c.type, c.outcome, c.n);
+    if (tally.lastAppliedAt) this.metrics.recordFeedFreshAt(tally.lastAppliedAt);
   }
 
   /** Logs the first failure of a streak (and a change of cause), not every attempt. */
@@ -186,7 +186,7 @@ export class BackofficeFeedReader implements OnApplicationBootstrap, OnModuleDes
     const code = (err as { code?: unknown })?.code;
     const key = typeof code === 'string' ? code : 'UNEXPECTED_ERROR';
     const fromBackoffice = err instanceof BackofficeUnavailableError || key.startsWith('BACKOFFICE_');
-    if (fromBackoffice) this.metrics.up(false);
+    if (fromBackoffice) this.metrics.recordFeedUp(false);
     if (this.outage && this.outage.code === key) {
       this.outage.attempts++;
       return;

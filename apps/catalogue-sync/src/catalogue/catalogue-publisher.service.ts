@@ -1,8 +1,8 @@
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import type { MiraklClient } from '@seller-bridge/mirakl-client';
 import { LeaseLostError, type BackboneLogger, type Lease } from '@seller-bridge/service-kit';
 import type { MarketplaceSettings } from '../config/catalogue-sync.config';
+import { clientOf, type MarketplaceClients } from '../marketplaces/marketplace-clients';
 import type { FullSyncState, FullSyncTracker } from './full-sync-tracker';
 import type { Fence, LaneStep } from './import-lane';
 import type { OfferLane } from './offer-lane';
@@ -19,7 +19,8 @@ export interface PublishStep {
 export interface CataloguePublisherDeps {
   dataSource: DataSource;
   marketplaces: MarketplaceSettings[];
-  clients: (marketplace: string) => MiraklClient;
+  /** The process's Mirakl clients, shared with the stock pusher. */
+  clients: MarketplaceClients;
   products: ProductLane;
   offers: OfferLane;
   fullSyncs: FullSyncTracker;
@@ -72,7 +73,11 @@ export class CataloguePublisher implements OnApplicationBootstrap, OnModuleDestr
 
   /** One step for a marketplace: send the next batch or follow the current import, products then offers. */
   async publishOnce(marketplace: string, fence?: Fence): Promise<PublishStep> {
-    const ctx = { marketplace: this.settings(marketplace), client: this.d.clients(marketplace), fence };
+    const ctx = {
+      marketplace: this.settings(marketplace),
+      client: clientOf(this.d.clients, marketplace),
+      fence,
+    };
     const products = await this.d.products.step(ctx);
     const offers = await this.d.offers.step(ctx);
     return { marketplace, products, offers };

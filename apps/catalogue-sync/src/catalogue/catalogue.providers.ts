@@ -1,20 +1,18 @@
 import { hostname } from 'node:os';
 import type { Provider } from '@nestjs/common';
-import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { MiraklClient } from '@seller-bridge/mirakl-client';
 import {
   BACKBONE_LOGGER,
-  BackboneMetrics,
   CLOCK,
   Lease,
   OutboxWriter,
   type BackboneLogger,
   type Clock,
 } from '@seller-bridge/service-kit';
-import { CatalogueSyncConfig, type MarketplaceSettings } from '../config/catalogue-sync.config';
+import { CatalogueSyncConfig } from '../config/catalogue-sync.config';
+import { MARKETPLACE_CLIENTS, type MarketplaceClients } from '../marketplaces/marketplace-clients';
+import { CatalogueSyncMetrics } from '../metrics/catalogue-sync.metrics';
 import { CatalogueExceptions } from './catalogue-exceptions';
-import { CatalogueMetrics } from './catalogue-metrics';
 import { DEFAULT_CATALOGUE_OPTIONS, type CatalogueOptions } from './catalogue-options';
 import { CataloguePublisher } from './catalogue-publisher.service';
 import { FullSyncTracker } from './full-sync-tracker';
@@ -29,9 +27,9 @@ export interface CataloguePublisherParts {
   dataSource: DataSource;
   outbox: OutboxWriter;
   clock: Clock;
-  registry: Registry;
+  metrics: CatalogueSyncMetrics;
   logger: BackboneLogger;
-  clients: (marketplace: string) => MiraklClient;
+  clients: MarketplaceClients;
   options?: Partial<CatalogueOptions>;
   leaseFor?: (marketplace: string) => Lease;
 }
@@ -40,16 +38,15 @@ export interface CataloguePublisherParts {
 export function createCataloguePublisher(p: CataloguePublisherParts): CataloguePublisher {
   const options = { ...DEFAULT_CATALOGUE_OPTIONS, ...p.options };
   const logger = p.logger.child({ component: 'catalogue-publish' });
-  const metrics = new CatalogueMetrics(p.registry);
   const deps = {
     dataSource: p.dataSource,
     clock: p.clock,
     exceptions: new CatalogueExceptions(p.outbox, p.config.SERVICE_NAME),
-    metrics,
+    metrics: p.metrics,
     logger,
     options,
   };
-  const fullSyncs = new FullSyncTracker(p.clock, metrics, logger, options.logEveryBatches);
+  const fullSyncs = new FullSyncTracker(p.clock, p.metrics, logger, options.logEveryBatches);
   return new CataloguePublisher({
     dataSource: p.dataSource,
     marketplaces: p.config.MARKETPLACES,
@@ -64,59 +61,43 @@ export function createCataloguePublisher(p: CataloguePublisherParts): CatalogueP
   });
 }
 
-/**
- * One Mirakl client per marketplace, made on first use. The shop key is read from the environment variable
- * the configuration names (a Kubernetes secret), here at the edge; a missing one fails that marketplace's
- * step with the variable's name, not the service's start.
- */
-export function miraklClientsFrom(
-  marketplaces: MarketplaceSettings[],
-  env: Record<string, string | undefined> = process.env,
-): (marketplace: string) => MiraklClient {
-  const clients = new Map<string, MiraklClient>();
-  return (code) => {
-    let client = clients.get(code);
-    if (client) return client;
-    const mp = marketplaces.find((m) => m.code === code);
-    if (!mp) throw new RangeError(`unknown marketplace ${code}`);
-    const apiKey = env[mp.apiKeyEnv];
-    if (!apiKey) throw new RangeError(`${mp.apiKeyEnv} (the Mirakl key of ${code}) is not set`);
-    client = new MiraklClient(
-      { marketplace: code, baseUrl: mp.baseUrl, apiKey, shopId: mp.shopId },
-      { unlimited: mp.unlimitedCalls },
-    );
-    clients.set(code, client);
-    return client;
-  };
-}
-
 /** catalogue-sync's catalogue publishing (P41 products, OF24 offers), one loop per marketplace under a lease. */
 export const CATALOGUE_PROVIDERS: Provider[] = [
   {
     provide: CataloguePublisher,
-    inject: [CatalogueSyncConfig, DataSource, OutboxWriter, CLOCK, BackboneMetrics, BACKBONE_LOGGER],
+    inject: [
+      CatalogueSyncConfig,
+      DataSource,
+      OutboxWriter,
+      CLOCK,
+      CatalogueSyncMetrics,
+      BACKBONE_LOGGER,
+      MARKETPLACE_CLIENTS,
+    ],
     useFactory: (
       config: CatalogueSyncConfig,
       dataSource: DataSource,
       outbox: OutboxWriter,
       clock: Clock,
-      metrics: BackboneMetrics,
+      metrics: CatalogueSyncMetrics,
       logger: BackboneLogger,
+      clients: MarketplaceClients,
     ) =>
       createCataloguePublisher({
         config,
         dataSource,
         outbox,
         clock,
-        registry: metrics.registry,
+        metrics,
         logger,
-        clients: miraklClientsFrom(config.MARKETPLACES),
+        clients,
         leaseFor: (mp) =>
           new Lease({
             databaseUrl: config.DATABASE_URL,
             name: catalogueLeaseName(mp),
             holderId: `${hostname()}:${process.pid}`,
             logger,
+            metrics: metrics.leases,
           }),
       }),
   },

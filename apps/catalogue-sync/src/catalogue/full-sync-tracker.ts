@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { BackboneLogger, Clock } from '@seller-bridge/service-kit';
-import type { CatalogueMetrics } from './catalogue-metrics';
+import type { CatalogueSyncMetrics } from '../metrics/catalogue-sync.metrics';
 
 /** Where a marketplace's full sync stands. */
 export interface FullSyncState {
@@ -22,7 +22,7 @@ export interface FullSyncState {
 export class FullSyncTracker {
   constructor(
     private readonly clock: Clock,
-    private readonly metrics: CatalogueMetrics,
+    private readonly metrics: CatalogueSyncMetrics,
     private readonly logger: BackboneLogger,
     private readonly logEveryBatches: number,
   ) {}

@@ -3,7 +3,7 @@ import { MiraklApiError, MiraklClient, type ImportErrorLine } from '@seller-brid
 import { assertStillHolder, type BackboneLogger, type Clock } from '@seller-bridge/service-kit';
 import type { MarketplaceSettings } from '../config/catalogue-sync.config';
 import { CatalogueExceptionType, exceptionId, type CatalogueExceptions } from './catalogue-exceptions';
-import type { CatalogueMetrics } from './catalogue-metrics';
+import type { CatalogueSyncMetrics } from '../metrics/catalogue-sync.metrics';
 import type { CatalogueOptions } from './catalogue-options';
 
 /** The lease epoch a step's writes are fenced with (absent when one process drives the publisher alone). */
@@ -45,7 +45,7 @@ export interface LaneDeps {
   dataSource: DataSource;
   clock: Clock;
   exceptions: CatalogueExceptions;
-  metrics: CatalogueMetrics;
+  metrics: CatalogueSyncMetrics;
   logger: BackboneLogger;
   options: CatalogueOptions;
 }
@@ -236,8 +236,7 @@ export abstract class ImportLane {
       return true;
     });
     if (!done) return { action: 'busy', importId };
-    if (errors.length > 0)
-      this.d.metrics.importErrors.inc({ marketplace: mp, kind: this.kind }, errors.length);
+    if (errors.length > 0) this.d.metrics.countImportErrors(mp, this.kind, errors.length);
     return { action: 'completed', importId, lines: batch.lines, linesInError: refused.size };
   }
 
@@ -295,7 +294,7 @@ export abstract class ImportLane {
         ),
       ]);
     });
-    this.d.metrics.importErrors.inc({ marketplace: mp, kind: this.kind });
+    this.d.metrics.countImportErrors(mp, this.kind);
     this.d.logger.warn(
       { marketplace: mp, kind: this.kind, batch: batch.id, reason, attempts, nextAttemptAt: next },
       `catalogue: ${this.kind} import failed; retrying with back-off`,

@@ -13,7 +13,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { BackboneConfig } from '@seller-bridge/service-kit';
+import { BackboneConfig, ConfigError } from '@seller-bridge/service-kit';
 
 /** One marketplace catalogue-sync publishes to (one Mirakl instance). */
 export class MarketplaceSettings {
@@ -149,4 +149,28 @@ export class CatalogueSyncConfig extends BackboneConfig {
   @ArrayNotEmpty()
   @ValidateNested({ each: true })
   MARKETPLACES: MarketplaceSettings[];
+}
+
+/**
+ * Each marketplace's Mirakl shop API key by marketplace code, read from the variable its `apiKeyEnv` names (a
+ * Kubernetes secret): the configuration holds the variable's name, never the key. Every missing (or blank) key
+ * is reported in one `ConfigError` naming the variable and the marketplace — never the value of any key.
+ */
+export function marketplaceApiKeys(
+  config: Pick<CatalogueSyncConfig, 'MARKETPLACES'>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Map<string, string> {
+  const keys = new Map<string, string>();
+  const missing: { variable: string; problem: string }[] = [];
+  config.MARKETPLACES.forEach((m, i) => {
+    const key = env[m.apiKeyEnv]?.trim();
+    if (key) keys.set(m.code, key);
+    else
+      missing.push({
+        variable: m.apiKeyEnv,
+        problem: `not set: it must hold the Mirakl shop API key of marketplace ${m.code} (MARKETPLACES[${i}].apiKeyEnv)`,
+      });
+  });
+  if (missing.length > 0) throw new ConfigError(missing);
+  return keys;
 }

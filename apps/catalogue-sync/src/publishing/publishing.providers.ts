@@ -1,45 +1,25 @@
 import { hostname } from 'node:os';
 import type { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { MiraklClient } from '@seller-bridge/mirakl-client';
 import {
   BACKBONE_LOGGER,
-  BackboneMetrics,
   CLOCK,
   Lease,
-  MiraklCallMetrics,
   OutboxWriter,
   type BackboneLogger,
   type Clock,
 } from '@seller-bridge/service-kit';
 import { CatalogueSyncConfig } from '../config/catalogue-sync.config';
-import { createMarketplaceClients } from './marketplace-clients';
-import { StockPushMetrics } from './stock-push.metrics';
+import { MARKETPLACE_CLIENTS, type MarketplaceClients } from '../marketplaces/marketplace-clients';
+import { CatalogueSyncMetrics } from '../metrics/catalogue-sync.metrics';
 import { StockPushStore } from './stock-push.store';
 import { leaseName, StockPusher } from './stock-pusher.service';
 
-/** Token of the Mirakl clients by marketplace code (one per configured marketplace). */
-export const MARKETPLACE_CLIENTS = Symbol('MARKETPLACE_CLIENTS');
-
 /**
- * catalogue-sync's publishing providers: Mirakl call metrics (one per process, shared by every client), the
- * Mirakl clients, and the stock pusher, one loop per marketplace under a lease so one replica pushes each.
+ * catalogue-sync's publishing providers: the stock pusher, one loop per marketplace under a lease so one
+ * replica pushes each, on the shared Mirakl clients.
  */
 export const PUBLISHING_PROVIDERS: Provider[] = [
-  {
-    provide: MiraklCallMetrics,
-    inject: [BackboneMetrics],
-    useFactory: (metrics: BackboneMetrics) => new MiraklCallMetrics(metrics.registry),
-  },
-  {
-    provide: MARKETPLACE_CLIENTS,
-    inject: [CatalogueSyncConfig, MiraklCallMetrics],
-    // The composition root is where keys are read: the configuration names the variable of each key.
-    useFactory: (config: CatalogueSyncConfig, calls: MiraklCallMetrics) =>
-      config.STOCK_PUSH_ENABLED
-        ? createMarketplaceClients(config.MARKETPLACES, process.env, { observe: calls.observe })
-        : new Map<string, MiraklClient>(),
-  },
   {
     provide: StockPusher,
     inject: [
@@ -47,7 +27,7 @@ export const PUBLISHING_PROVIDERS: Provider[] = [
       DataSource,
       OutboxWriter,
       CLOCK,
-      BackboneMetrics,
+      CatalogueSyncMetrics,
       BACKBONE_LOGGER,
       MARKETPLACE_CLIENTS,
     ],
@@ -56,9 +36,9 @@ export const PUBLISHING_PROVIDERS: Provider[] = [
       dataSource: DataSource,
       outbox: OutboxWriter,
       clock: Clock,
-      metrics: BackboneMetrics,
+      metrics: CatalogueSyncMetrics,
       logger: BackboneLogger,
-      clients: Map<string, MiraklClient>,
+      clients: MarketplaceClients,
     ) => {
       const log = logger.child({ component: 'stock-pusher' });
       return new StockPusher(
@@ -66,7 +46,7 @@ export const PUBLISHING_PROVIDERS: Provider[] = [
         dataSource,
         clients,
         config.MARKETPLACES,
-        new StockPushMetrics(metrics.registry),
+        metrics,
         log,
         clock,
         {
@@ -79,6 +59,7 @@ export const PUBLISHING_PROVIDERS: Provider[] = [
               name: leaseName(config.SERVICE_NAME, marketplace),
               holderId: `${hostname()}:${process.pid}`,
               logger: log,
+              metrics: metrics.leases,
             }),
         },
       );

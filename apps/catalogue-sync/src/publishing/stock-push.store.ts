@@ -23,6 +23,11 @@ export interface PushLine {
   firstChangeAt: string;
 }
 
+/** A line of a FAILED import, with how many imports carrying its SKU failed in a row (this one included). */
+export interface FailedLine extends PushLine {
+  failedImports: number;
+}
+
 /** A claimed batch: `lines` are the SKUs whose quantity differs from what the marketplace was last told. */
 export interface ClaimedBatch {
   claimed: number;
@@ -247,10 +252,73 @@ export class StockPushStore {
           [marketplace, refusedSkus, imp.rowId],
         );
       }
+      if (status === 'COMPLETE') {
+        // The import landed: the SKUs it carried start again from no failed import.
+        await m.query(`DELETE FROM stock_import_failure WHERE marketplace = $1 AND sku = ANY($2)`, [
+          marketplace,
+          imp.lines.map((l) => l.sku),
+        ]);
+      }
       await this.outbox.emitMany(
         m,
         exceptions.map((e) => ({ topic: Topics.exceptionRaised, payload: e, meta: { marketplace } })),
       );
+    });
+  }
+
+  /**
+   * Mirakl ended a stock import FAILED: none of its quantities landed, so the marketplace still shows older
+   * ones. Each SKU's count of failed imports in a row goes up; those within `maxRetries` go back in the queue
+   * (first change time kept) and are recomputed and sent by the next cycle, the others are given up (their count
+   * cleared, so a later change gets its retries again) with the exception `exceptionFor` makes of them. The
+   * figures the import recorded as published are forgotten either way. Done once per import: `undefined` when
+   * the row was already final (another replica followed it).
+   */
+  async finishFailed(
+    marketplace: string,
+    imp: OpenImport,
+    reason: string,
+    maxRetries: number,
+    exceptionFor: (gaveUp: FailedLine[]) => ExceptionRaised,
+  ): Promise<{ requeued: FailedLine[]; gaveUp: FailedLine[] } | undefined> {
+    return this.dataSource.transaction(async (m) => {
+      const [row]: { status: string }[] = await m.query(
+        `SELECT status FROM stock_import WHERE id = $1::bigint FOR UPDATE`,
+        [imp.rowId],
+      );
+      if (!row || (FINAL_ROW_STATES as readonly string[]).includes(row.status)) return undefined;
+      const now = this.clock.now();
+      const counts: { sku: string; failed_imports: number }[] = await m.query(
+        `INSERT INTO stock_import_failure AS f (marketplace, sku, failed_imports, last_import_id, updated_at)
+         SELECT $1, sku, 1, $3, $4 FROM unnest($2::text[]) AS u(sku)
+         ON CONFLICT (marketplace, sku) DO UPDATE SET failed_imports = f.failed_imports + 1,
+           last_import_id = EXCLUDED.last_import_id, updated_at = EXCLUDED.updated_at
+         RETURNING sku, failed_imports`,
+        [marketplace, [...new Set(imp.lines.map((l) => l.sku))], imp.importId, now],
+      );
+      const failures = new Map(counts.map((c) => [c.sku, c.failed_imports]));
+      const lines = imp.lines.map((l) => ({ ...l, failedImports: failures.get(l.sku) ?? 1 }));
+      const requeued = lines.filter((l) => l.failedImports <= maxRetries);
+      const gaveUp = lines.filter((l) => l.failedImports > maxRetries);
+      if (requeued.length > 0) await this.queueAgain(m, marketplace, requeued, now);
+      if (gaveUp.length > 0)
+        await m.query(`DELETE FROM stock_import_failure WHERE marketplace = $1 AND sku = ANY($2)`, [
+          marketplace,
+          gaveUp.map((l) => l.sku),
+        ]);
+      await m.query(
+        `DELETE FROM published_quantity WHERE marketplace = $1 AND stock_import_id = $2::bigint`,
+        [marketplace, imp.rowId],
+      );
+      await m.query(
+        `UPDATE stock_import SET status = 'FAILED', lines_in_error = $2, finished_at = $3, updated_at = $3,
+           last_error = $4
+         WHERE id = $1::bigint`,
+        [imp.rowId, imp.lines.length, now, reason.slice(0, 2000)],
+      );
+      if (gaveUp.length > 0)
+        await this.outbox.emit(m, Topics.exceptionRaised, exceptionFor(gaveUp), { marketplace });
+      return { requeued, gaveUp };
     });
   }
 
@@ -293,13 +361,7 @@ export class StockPushStore {
     why: string,
   ): Promise<void> {
     const now = this.clock.now();
-    await m.query(
-      `INSERT INTO pending_push (marketplace, sku, kind, queued_at, first_change_at)
-       SELECT $1, sku, 'stock', $4, first_change_at FROM unnest($2::text[], $3::timestamptz[]) AS u(sku, first_change_at)
-       ON CONFLICT (marketplace, sku, kind) DO UPDATE
-         SET first_change_at = LEAST(pending_push.first_change_at, EXCLUDED.first_change_at)`,
-      [marketplace, lines.map((l) => l.sku), lines.map((l) => l.firstChangeAt), now],
-    );
+    await this.queueAgain(m, marketplace, lines, now);
     await m.query(`DELETE FROM published_quantity WHERE marketplace = $1 AND stock_import_id = $2::bigint`, [
       marketplace,
       rowId,
@@ -308,6 +370,22 @@ export class StockPushStore {
       `UPDATE stock_import SET status = 'REQUEUED', last_error = $2, finished_at = $3, updated_at = $3
        WHERE id = $1::bigint`,
       [rowId, why.slice(0, 2000), now],
+    );
+  }
+
+  /** The lines' SKUs back in the stock queue, each keeping the earlier of its first change times. */
+  private async queueAgain(
+    m: EntityManager,
+    marketplace: string,
+    lines: readonly PushLine[],
+    now: Date,
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO pending_push (marketplace, sku, kind, queued_at, first_change_at)
+       SELECT $1, sku, 'stock', $4, first_change_at FROM unnest($2::text[], $3::timestamptz[]) AS u(sku, first_change_at)
+       ON CONFLICT (marketplace, sku, kind) DO UPDATE
+         SET first_change_at = LEAST(pending_push.first_change_at, EXCLUDED.first_change_at)`,
+      [marketplace, lines.map((l) => l.sku), lines.map((l) => l.firstChangeAt), now],
     );
   }
 

@@ -1,5 +1,6 @@
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import type { ExceptionRaised } from '@seller-bridge/contracts';
 import { MiraklApiError, MiraklClient } from '@seller-bridge/mirakl-client';
 import {
   assertStillHolder,
@@ -9,10 +10,10 @@ import {
   type Lease,
 } from '@seller-bridge/service-kit';
 import type { MarketplaceSettings } from '../config/catalogue-sync.config';
+import type { CatalogueSyncMetrics, PushOutcome } from '../metrics/catalogue-sync.metrics';
 import { importLineException, skuOfErrorLine } from './import-exceptions';
 import { readOrdersGate, type GateState } from './orders-first-gate';
-import type { PushOutcome, StockPushMetrics } from './stock-push.metrics';
-import type { Fence, OpenImport, StockPushStore } from './stock-push.store';
+import type { FailedLine, Fence, OpenImport, StockPushStore } from './stock-push.store';
 
 export interface StockPusherOptions {
   /** STOCK_PUSH_ENABLED: when false, no loop starts with the application. */
@@ -23,7 +24,15 @@ export interface StockPusherOptions {
   service: string;
   /** The lease of a marketplace's loop (one replica pushes per marketplace); absent: loops run unleased. */
   leaseFor?: (marketplace: string) => Lease;
+  /**
+   * How many times a SKU whose stock import Mirakl ended FAILED is queued again before the pusher gives up on
+   * it and raises STOCK_IMPORT_FAILED (default {@link DEFAULT_FAILED_IMPORT_RETRIES}).
+   */
+  failedImportRetries?: number;
 }
+
+/** Re-sends of a SKU after failed stock imports, before giving up. */
+export const DEFAULT_FAILED_IMPORT_RETRIES = 3;
 
 /** What one cycle did, for tests and logs. */
 export interface PushCycleReport {
@@ -67,7 +76,7 @@ export class StockPusher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly dataSource: DataSource,
     private readonly clients: ReadonlyMap<string, MiraklClient>,
     marketplaces: readonly MarketplaceSettings[],
-    private readonly metrics: StockPushMetrics,
+    private readonly metrics: CatalogueSyncMetrics,
     private readonly logger: BackboneLogger,
     private readonly clock: Clock,
     private readonly options: StockPusherOptions,
@@ -107,7 +116,7 @@ export class StockPusher implements OnApplicationBootstrap, OnModuleDestroy {
         await this.pushOnce(marketplace, epoch);
       } catch (err) {
         if (signal.aborted || err instanceof LeaseLostError) break;
-        this.metrics.pushes.inc({ marketplace, outcome: 'error' });
+        this.metrics.stockPushes.inc({ marketplace, outcome: 'error' });
         this.logger.error({ err, marketplace }, 'stock push cycle failed; trying again next cycle');
       }
       await sleep(mp.stockPushIntervalMs, signal);
@@ -140,7 +149,7 @@ export class StockPusher implements OnApplicationBootstrap, OnModuleDestroy {
     await this.watchGate(mp, gate);
     if (gate.state === 'blocked') report.outcome = 'gated';
     else await this.pushBatch(mp, client, report, fence);
-    this.metrics.pushes.inc({ marketplace, outcome: report.outcome });
+    this.metrics.stockPushes.inc({ marketplace, outcome: report.outcome });
 
     report.followed = await this.followImports(mp, client);
     await this.refreshGauges(marketplace);
@@ -183,7 +192,7 @@ export class StockPusher implements OnApplicationBootstrap, OnModuleDestroy {
     await this.store.markSent(mp.code, batch.rowId, importId, fence);
     const now = this.clock.now().getTime();
     for (const l of batch.lines)
-      this.metrics.latency.observe(
+      this.metrics.stockPushLatency.observe(
         { marketplace: mp.code },
         Math.max(0, (now - new Date(l.firstChangeAt).getTime()) / 1000),
       );
@@ -273,7 +282,7 @@ export class StockPusher implements OnApplicationBootstrap, OnModuleDestroy {
     );
     const refused = errors.map(skuOfErrorLine).filter((s): s is string => s !== undefined);
     await this.store.finish(marketplace, imp, 'COMPLETE', [...new Set(refused)], exceptions);
-    this.metrics.importErrors.inc({ marketplace, kind: 'stock' }, errors.length);
+    this.metrics.countImportErrors(marketplace, 'stock', errors.length);
     this.logger.warn(
       { marketplace, importId: imp.importId, linesInError: errors.length, skus: refused.slice(0, 20) },
       'stock import lines refused by Mirakl; raised as exceptions',
@@ -281,8 +290,11 @@ export class StockPusher implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * A whole import failed: an exception for integration, and the batch's figures are forgotten so each SKU
-   * is sent again with its next change. Not re-queued: a file Mirakl cannot read would fail again forever.
+   * A whole import ended FAILED: none of its quantities landed, so the marketplace still shows older ones. Its
+   * SKUs are queued again (recomputed and sent by the next cycle) up to `failedImportRetries` failed imports in
+   * a row each; past that the pusher gives up on them with STOCK_IMPORT_FAILED for integration, and they are
+   * sent again with their next change. An import CANCELLED (by someone, in Mirakl) is not sent again: it raises
+   * the exception at once.
    */
   private async finishFailed(
     marketplace: string,
@@ -291,38 +303,87 @@ export class StockPusher implements OnApplicationBootstrap, OnModuleDestroy {
     reason: unknown,
   ): Promise<void> {
     const why = typeof reason === 'string' && reason ? reason : `Mirakl reported ${state}`;
-    const skus = imp.lines.map((l) => l.sku);
-    await this.store.finish(
-      marketplace,
-      imp,
-      state,
-      skus,
-      [
-        {
-          exceptionId: `STOCK_IMPORT_FAILED:${marketplace}:${imp.importId}`,
-          type: 'STOCK_IMPORT_FAILED',
-          owner: 'integration',
-          service: this.options.service,
-          marketplace,
-          entities: [{ kind: 'stock-import', id: `${marketplace}:${imp.importId}` }],
-          reason: `Stock import ${imp.importId} on ${marketplace} (${skus.length} SKUs) ended ${state}: ${why}`,
-          resolution:
-            `Check the import in Mirakl's back office (STO02/STO03). The ${skus.length} SKUs keep the quantity ` +
-            `Mirakl had before and are sent again with their next stock change.`,
-          raisedAt: this.clock.now().toISOString(),
-        },
-      ],
-      why,
+    if (state === 'CANCELLED') {
+      const skus = imp.lines.map((l) => l.sku);
+      await this.store.finish(
+        marketplace,
+        imp,
+        state,
+        skus,
+        [this.failedException(marketplace, imp, state, why)],
+        why,
+      );
+      this.metrics.countImportErrors(marketplace, 'stock');
+      this.logger.error(
+        { marketplace, importId: imp.importId, state, why },
+        'stock import failed as a whole',
+      );
+      return;
+    }
+    const retries = this.options.failedImportRetries ?? DEFAULT_FAILED_IMPORT_RETRIES;
+    const done = await this.store.finishFailed(marketplace, imp, why, retries, (lines) =>
+      this.failedException(marketplace, imp, state, why, { lines, retries }),
     );
-    this.metrics.importErrors.inc({ marketplace, kind: 'stock' }, 1);
-    this.logger.error({ marketplace, importId: imp.importId, state, why }, 'stock import failed as a whole');
+    if (!done) return;
+    this.metrics.countImportErrors(marketplace, 'stock');
+    if (done.requeued.length > 0)
+      this.logger.warn(
+        { marketplace, importId: imp.importId, why, skus: done.requeued.length, retries },
+        'stock import failed as a whole; its SKUs are queued again for the next cycle',
+      );
+    if (done.gaveUp.length > 0)
+      this.logger.error(
+        {
+          marketplace,
+          importId: imp.importId,
+          why,
+          skus: done.gaveUp.length,
+          sample: done.gaveUp.slice(0, 20).map((l) => l.sku),
+        },
+        `stock import failed as a whole; SKUs past ${retries} retries are given up (STOCK_IMPORT_FAILED)`,
+      );
+  }
+
+  /**
+   * STOCK_IMPORT_FAILED for an import: all its SKUs when it was CANCELLED, else the SKUs given up on after
+   * `retries` re-sends.
+   */
+  private failedException(
+    marketplace: string,
+    imp: OpenImport,
+    state: 'FAILED' | 'CANCELLED',
+    why: string,
+    gaveUp?: { lines: readonly FailedLine[]; retries: number },
+  ): ExceptionRaised {
+    const n = gaveUp?.lines.length ?? imp.lines.length;
+    const sample = gaveUp?.lines.slice(0, 20).map((l) => l.sku) ?? [];
+    const givenUp = gaveUp
+      ? `. ${n} of its SKUs were in ${gaveUp.retries + 1} failed stock imports in a row and are no longer ` +
+        `retried: ${sample.join(', ')}${n > sample.length ? ', …' : ''}`
+      : '';
+    return {
+      exceptionId: `STOCK_IMPORT_FAILED:${marketplace}:${imp.importId}`,
+      type: 'STOCK_IMPORT_FAILED',
+      owner: 'integration',
+      service: this.options.service,
+      marketplace,
+      entities: [
+        { kind: 'stock-import', id: `${marketplace}:${imp.importId}` },
+        ...(gaveUp?.lines.slice(0, 50).map((l) => ({ kind: 'sku', id: l.sku })) ?? []),
+      ],
+      reason: `Stock import ${imp.importId} on ${marketplace} (${imp.lines.length} SKUs) ended ${state}: ${why}${givenUp}`,
+      resolution:
+        `Check the import in Mirakl's back office (STO02/STO03). The ${n} SKUs keep the quantity ` +
+        `Mirakl had before and are sent again with their next stock change.`,
+      raisedAt: this.clock.now().toISOString(),
+    };
   }
 
   private async watchGate(mp: MarketplaceSettings, gate: GateState): Promise<void> {
     const code = mp.code;
     const w = this.gates.get(code) ?? { noPollLogged: false, alerted: false };
     this.gates.set(code, w);
-    this.metrics.gateBlocked.set({ marketplace: code }, gate.state === 'blocked' ? 1 : 0);
+    this.metrics.ordersGateBlocked.set({ marketplace: code }, gate.state === 'blocked' ? 1 : 0);
     const now = this.clock.now().getTime();
     if (gate.state === 'no-poll') {
       if (!w.noPollLogged)
@@ -410,8 +471,8 @@ export class StockPusher implements OnApplicationBootstrap, OnModuleDestroy {
   private async refreshGauges(marketplace: string): Promise<void> {
     const pending = await this.store.pendingByKind(marketplace);
     for (const kind of ['stock', 'offer'] as const)
-      this.metrics.pending.set({ marketplace, kind }, pending[kind]);
-    this.metrics.reservationsOpen.set({}, await this.store.reservedUnits());
+      this.metrics.pendingPushes.set({ marketplace, kind }, pending[kind]);
+    this.metrics.reservationsOpen.set(await this.store.reservedUnits());
   }
 
   private fenceOf(marketplace: string, epoch?: number): Fence | undefined {
