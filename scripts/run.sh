@@ -42,13 +42,19 @@ trap 'kill "$SANDBOX_PID" "$BACKOFFICE_PID" 2>/dev/null || true' EXIT INT TERM
 export MIRAKL_KEY_DECATHLON_FR="${MIRAKL_KEY_DECATHLON_FR:-sandbox-key-decathlon-fr}"
 export MIRAKL_KEY_CARREFOUR_ES="${MIRAKL_KEY_CARREFOUR_ES:-sandbox-key-carrefour-es}"
 MP="http://127.0.0.1:${SANDBOX_PORT}/mp"
-CATEGORIES='"Sports > Running":"running","Sports > Cycling":"cycling","Outdoor":"hiking","Fitness":"fitness"'
-export MARKETPLACES="${MARKETPLACES:-[
-  {\"code\":\"decathlon-fr\",\"baseUrl\":\"$MP/decathlon-fr\",\"apiKeyEnv\":\"MIRAKL_KEY_DECATHLON_FR\",\"shopId\":\"2001\",
-   \"safetyBuffer\":1,\"categoryMap\":{$CATEGORIES,\"Clothing\":\"hiking\"}},
-  {\"code\":\"carrefour-es\",\"baseUrl\":\"$MP/carrefour-es\",\"apiKeyEnv\":\"MIRAKL_KEY_CARREFOUR_ES\",\"shopId\":\"3107\",
-   \"safetyBuffer\":2,\"warehouses\":[\"MADRID-2\"],\"categoryMap\":{$CATEGORIES}}
-]}"
+CATEGORIES='"Sports > Running": "running", "Sports > Cycling": "cycling", "Outdoor": "hiking", "Fitness": "fitness"'
+if [ -z "${MARKETPLACES:-}" ]; then
+  MARKETPLACES=$(cat <<JSON
+[
+  {"code": "decathlon-fr", "baseUrl": "$MP/decathlon-fr", "apiKeyEnv": "MIRAKL_KEY_DECATHLON_FR", "shopId": "2001",
+   "safetyBuffer": 1, "categoryMap": {$CATEGORIES, "Clothing": "hiking"}},
+  {"code": "carrefour-es", "baseUrl": "$MP/carrefour-es", "apiKeyEnv": "MIRAKL_KEY_CARREFOUR_ES", "shopId": "3107",
+   "safetyBuffer": 2, "warehouses": ["MADRID-2"], "categoryMap": {$CATEGORIES}}
+]
+JSON
+  )
+fi
+export MARKETPLACES
 export DATABASE_URL="${CATALOGUE_SYNC_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/catalogue_sync}"
 export BACKOFFICE_URL="http://127.0.0.1:${BACKOFFICE_PORT}/api"
 pnpm --filter @seller-bridge/catalogue-sync migrate

@@ -86,9 +86,11 @@ describe('catalogue-sync: reservations driven by order events over Kafka', () =>
     totalPrice: { amountMinor: 1000 * quantity, currency: 'EUR' },
   });
 
-  async function send<P extends object>(topic: TopicDefinition<P>, payload: P): Promise<void> {
+  /** Sends one event; returns its event id (the inbox records it once handled). */
+  async function send<P extends object>(topic: TopicDefinition<P>, payload: P): Promise<string> {
     const e = encodeEvent(topic, payload, { marketplace: 'decathlon-fr' });
     await producer.send({ topic: e.topic, messages: [{ key: e.key, value: e.value, headers: e.headers }] });
+    return String(e.headers['event-id']);
   }
   const reservations = async () =>
     db.dataSource.query(`SELECT order_id, state, reason FROM reservation WHERE sku = $1 ORDER BY order_id`, [
@@ -128,4 +130,25 @@ describe('catalogue-sync: reservations driven by order events over Kafka', () =>
     const [{ reserved }] = await db.dataSource.query(`SELECT reserved FROM sku_stock WHERE sku = $1`, [sku]);
     expect(reserved).toBe(0);
   }, 90_000);
+
+  it('applies stock that internal systems publish (source internal), and skips its own back-office figures', async () => {
+    const internalSku = `INT-${run}`;
+    const base = { warehouse: 'LYON-1', onHand: 9, asOf: new Date().toISOString() };
+    await send(Topics.stockChanged, { ...base, sku: internalSku, available: 9, source: 'internal' });
+    const own = await send(Topics.stockChanged, {
+      ...base,
+      sku: `${internalSku}-OWN`,
+      available: 4,
+      source: 'backoffice-feed',
+    });
+    const held = async (s: string) =>
+      (await db.dataSource.query(`SELECT available FROM sku_stock WHERE sku = $1`, [s]))[0]?.available as
+        number | undefined;
+    expect(await waitFor(async () => (await held(internalSku)) === 9, 30_000)).toBe(true);
+    // The own figure was handled (its id is in the inbox) and changed nothing.
+    const handled = async () =>
+      (await db.dataSource.query(`SELECT 1 FROM backbone_inbox WHERE event_id = $1`, [own])).length === 1;
+    expect(await waitFor(handled, 30_000)).toBe(true);
+    expect(await held(`${internalSku}-OWN`)).toBeUndefined();
+  }, 60_000);
 });

@@ -42,7 +42,7 @@ export const PUBLISHING_PROVIDERS: Provider[] = [
     ) => {
       const log = logger.child({ component: 'stock-pusher' });
       return new StockPusher(
-        new StockPushStore(dataSource, outbox, clock),
+        new StockPushStore(dataSource, outbox, clock, config.CATALOGUE_PUSH_ENABLED),
         dataSource,
         clients,
         config.MARKETPLACES,

@@ -54,6 +54,8 @@ interface ClaimRow {
   reserved: number;
   stock_as_of: Date | null;
   published: number | null;
+  known: boolean;
+  accepted: boolean;
 }
 
 /**
@@ -65,6 +67,12 @@ export class StockPushStore {
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxWriter,
     private readonly clock: Clock,
+    /**
+     * When catalogue-sync also publishes the catalogue, a SKU's stock goes out only once its product is
+     * accepted on the marketplace: before that there is no offer to update, and the offer (OF24) carries the
+     * quantity of the moment it is created.
+     */
+    private readonly requireAcceptedProduct = false,
   ) {}
 
   /**
@@ -90,7 +98,10 @@ export class StockPushStore {
                      WHERE w.sku = c.sku AND ($3::text[] IS NULL OR w.warehouse = ANY($3::text[]))), 0)::int AS available,
            COALESCE(s.reserved, 0)::int AS reserved,
            COALESCE(s.stock_as_of, s.updated_at) AS stock_as_of,
-           pq.quantity AS published
+           pq.quantity AS published,
+           COALESCE(s.known, false) AS known,
+           EXISTS (SELECT 1 FROM catalogue_sku cs WHERE cs.marketplace = $1 AND cs.sku = c.sku
+                   AND cs.accepted_version IS NOT NULL) AS accepted
          FROM claimed c
          LEFT JOIN sku_stock s ON s.sku = c.sku
          LEFT JOIN published_quantity pq ON pq.marketplace = $1 AND pq.sku = c.sku
@@ -102,7 +113,10 @@ export class StockPushStore {
         mp.code,
         rows.map((r) => r.sku),
       ]);
+      // A SKU the back office does not know (e.g. from an order for an unknown SKU) has no offer to update;
+      // nor has one whose product the marketplace has not accepted yet (see `requireAcceptedProduct`).
       const changed = rows
+        .filter((r) => r.known && (!this.requireAcceptedProduct || r.accepted))
         .map((r) => ({ row: r, q: publishedQuantity(r.available, r.reserved, safetyBufferOf(mp, r.sku)) }))
         .filter(({ row, q }) => row.published === null || row.published !== q.quantity);
       if (changed.length === 0) return { claimed: rows.length, lines: [] };

@@ -101,7 +101,9 @@ export class ReservationLedger {
       );
     }
     await this.saveReserved(m, stock, now);
-    await queueStockPush(m, this.marketplaces, skus, now);
+    // Only a reservation changes what is published: rejected lines (no stock, unknown SKU) queue nothing.
+    const reservedSkus = outcomes.filter((o) => o.outcome === 'reserved').map((o) => o.sku);
+    await queueStockPush(m, this.marketplaces, reservedSkus, now);
     await this.outbox.emitMany(m, [
       ...changes,
       {

@@ -4,8 +4,9 @@ import { ConsumesEvent, type HandlerContext } from '@seller-bridge/service-kit';
 import { StockLedger } from './stock-ledger';
 
 /**
- * Stock and products published on Kafka by internal systems (and our own feed-sourced events, which the
- * ledger recognises as already held and ignores).
+ * Stock and products that internal systems publish on Kafka (`source: internal`). The same topics carry what
+ * catalogue-sync itself read from the back office (`backoffice-feed`, `backoffice-poll`): those are already
+ * applied, so they are skipped here rather than applied a second time (which would only take row locks).
  */
 @Injectable()
 export class StockEventsConsumer {
@@ -13,11 +14,13 @@ export class StockEventsConsumer {
 
   @ConsumesEvent(Topics.stockChanged)
   async onStock(event: EventEnvelope<StockChanged>, ctx: HandlerContext): Promise<void> {
+    if (event.payload.source !== 'internal') return;
     await this.ledger.applyStock(ctx.manager, event.payload);
   }
 
   @ConsumesEvent(Topics.productChanged)
   async onProduct(event: EventEnvelope<ProductChanged>, ctx: HandlerContext): Promise<void> {
+    if (event.payload.source !== 'internal') return;
     await this.ledger.applyProduct(ctx.manager, event.payload);
   }
 }
