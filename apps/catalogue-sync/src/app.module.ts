@@ -12,6 +12,7 @@ import { StockLedger } from './stock/stock-ledger';
 import { BACKOFFICE_PROVIDERS } from './backoffice/backoffice.providers';
 import { CATALOGUE_PROVIDERS } from './catalogue/catalogue.providers';
 import { PUBLISHING_PROVIDERS } from './publishing/publishing.providers';
+import { RECONCILIATION_PROVIDERS } from './reconciliation/reconciliation.providers';
 
 /** Topics catalogue-sync publishes (created at start when missing). */
 export const CATALOGUE_SYNC_PRODUCES = [
@@ -49,6 +50,7 @@ export class AppModule {
         ...BACKOFFICE_PROVIDERS,
         ...CATALOGUE_PROVIDERS,
         ...PUBLISHING_PROVIDERS,
+        ...RECONCILIATION_PROVIDERS,
       ],
     };
   }

@@ -66,6 +66,11 @@ export class MarketplaceSettings {
   @Max(100_000)
   stockPushBatchSize: number = 10_000;
 
+  /** Time between reconciliations (OF21 read of every offer, compared with what should be there). */
+  @IsInt()
+  @Min(1000)
+  reconcileIntervalMs: number = 3_600_000;
+
   /** Lift Mirakl's call frequencies (sandbox and benchmarks only). */
   @IsOptional()
   unlimitedCalls?: boolean;
@@ -142,6 +147,11 @@ export class CatalogueSyncConfig extends BackboneConfig {
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean({ message: 'CATALOGUE_PUSH_ENABLED must be true or false' })
   CATALOGUE_PUSH_ENABLED: boolean = true;
+
+  /** Reconcile the marketplaces' offers on their cadence (`false` for tests and tools that must not). */
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'RECONCILE_ENABLED must be true or false' })
+  RECONCILE_ENABLED: boolean = true;
 
   /** JSON list of marketplaces (see MarketplaceSettings), e.g. `[{"code":"decathlon-fr",…}]`. */
   @Transform(jsonListOf(MarketplaceSettings))

@@ -54,6 +54,11 @@ export class CatalogueSyncMetrics {
   /** Stock, product and offer imports alike; `kind` is an {@link ImportKind}. */
   readonly importErrors: Counter<'marketplace' | 'kind'>;
 
+  // Reconciliation (src/reconciliation/README.md).
+  readonly divergencesOpen: Gauge<'marketplace' | 'kind'>;
+  readonly reconciliations: Counter<'marketplace' | 'outcome'>;
+  readonly reconciliationDuration: Gauge<'marketplace'>;
+
   /** `mirakl_api_*`: every call of every marketplace's client. */
   readonly miraklCalls: MiraklCallMetrics;
   /** `lease_*`: the feed reader's, the stock pusher's and the catalogue publisher's leases. */
@@ -139,6 +144,25 @@ export class CatalogueSyncMetrics {
       name: 'catalogue_import_errors_total',
       help: 'Import lines Mirakl refused (error report lines), plus imports that failed as a whole, by marketplace and kind (stock, products, offers)',
       labelNames: ['marketplace', 'kind'],
+      registers,
+    });
+
+    this.divergencesOpen = new Gauge({
+      name: 'catalogue_divergences',
+      help: 'Open divergences between what a marketplace holds and what should be there, by kind (quantity, price, missing-offer, extra-offer), as of the last reconciliation',
+      labelNames: ['marketplace', 'kind'],
+      registers,
+    });
+    this.reconciliations = new Counter({
+      name: 'catalogue_reconciliations_total',
+      help: 'Reconciliation passes by outcome: clean (no open divergence left), diverged (some open), error (the pass stopped)',
+      labelNames: ['marketplace', 'outcome'],
+      registers,
+    });
+    this.reconciliationDuration = new Gauge({
+      name: 'catalogue_reconciliation_duration_seconds',
+      help: 'How long the last finished reconciliation pass of the marketplace took',
+      labelNames: ['marketplace'],
       registers,
     });
 
