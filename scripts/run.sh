@@ -56,6 +56,12 @@ JSON
 fi
 export MARKETPLACES
 export DATABASE_URL="${CATALOGUE_SYNC_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/catalogue_sync}"
+# The sandboxes start empty every time, so the demo's catalogue-sync starts empty too (its imports, cursor and
+# reservations would otherwise point at a world that no longer exists). Set CATALOGUE_SYNC_KEEP_DB=1 to keep it.
+if [ -z "${CATALOGUE_SYNC_DATABASE_URL:-}" ] && [ "${CATALOGUE_SYNC_KEEP_DB:-0}" != "1" ]; then
+  psql -h 127.0.0.1 -U postgres -d postgres -qc 'DROP DATABASE IF EXISTS catalogue_sync WITH (FORCE)' \
+    -c 'CREATE DATABASE catalogue_sync'
+fi
 export BACKOFFICE_URL="http://127.0.0.1:${BACKOFFICE_PORT}/api"
 pnpm --filter @seller-bridge/catalogue-sync migrate
 

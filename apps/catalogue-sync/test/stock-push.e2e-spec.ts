@@ -223,6 +223,24 @@ describe('stock push (PostgreSQL + Mirakl sandbox)', () => {
     expect(await q(`SELECT sku FROM pending_push WHERE marketplace = $1 AND sku = 'C1'`, [DEC])).toEqual([]);
   });
 
+  it('an import the marketplace no longer knows (404) is treated as failed: its SKUs go out again', async () => {
+    offer('L1');
+    await setStock('L1', 'LYON-1', 6);
+    const sent = await pusher.pushOnce(DEC);
+    expect(sent).toMatchObject({ sent: 1 });
+    // The marketplace lost the import (purged, or a sandbox restarted): its id now answers 404.
+    await q(
+      `UPDATE stock_import SET import_id = '987654' WHERE marketplace = $1 AND status <> 'COMPLETE' AND batch::text LIKE '%"L1"%'`,
+      [DEC],
+    );
+    await pusher.pushOnce(DEC); // follows: 404 → failed → re-queued
+    expect(await q(`SELECT sku FROM pending_push WHERE marketplace = $1 AND sku = 'L1'`, [DEC])).toEqual([
+      { sku: 'L1' },
+    ]);
+    await cycle(DEC);
+    expect(shown(DEC, 'L1')).toBe(6 - 1);
+  });
+
   it('a reservation taken before the cycle lowers the pushed quantity', async () => {
     offer('D1');
     await setStock('D1', 'LYON-1', 5);

@@ -197,7 +197,16 @@ export abstract class ImportLane {
 
   private async follow(ctx: LaneContext, batch: OpenBatch): Promise<LaneStep> {
     const importId = batch.importId!;
-    const status = await ctx.client.getImport(this.kind as 'products', importId);
+    let status;
+    try {
+      status = await ctx.client.getImport(this.kind as 'products', importId);
+    } catch (err) {
+      // The marketplace no longer knows the import (purged, or another instance's state): following it would
+      // wait forever. It is treated as failed: the batch is sent again under the retry rules.
+      if (err instanceof MiraklApiError && err.status === 404)
+        return this.markFailed(ctx, batch, `import ${importId} is unknown to the marketplace (404)`);
+      throw err;
+    }
     const state = MiraklClient.importState(status);
     if (!FINAL.has(state)) return { action: 'waiting', importId, detail: state };
     if (state !== 'COMPLETE') {
