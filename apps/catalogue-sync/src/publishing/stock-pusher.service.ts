@@ -233,7 +233,12 @@ export class StockPusher implements OnApplicationBootstrap, OnModuleDestroy {
       } catch (err) {
         if (err instanceof MiraklApiError && err.status === 404) {
           // The marketplace no longer knows the import: its SKUs are re-queued like those of a FAILED one.
-          await this.finishFailed(mp.code, imp, 'FAILED', 'the marketplace no longer knows this import (404)');
+          await this.finishFailed(
+            mp.code,
+            imp,
+            'FAILED',
+            'the marketplace no longer knows this import (404)',
+          );
           finished++;
           continue;
         }
