@@ -163,4 +163,76 @@ describe('reservations (PostgreSQL)', () => {
       'decathlon-fr',
     ]);
   });
+
+  it('applies a page of figures set-wise exactly as one figure after another would', async () => {
+    const page = (prefix: string) => [
+      {
+        sku: `${prefix}1`,
+        warehouse: 'LYON-1',
+        available: 5,
+        onHand: 5,
+        asOf: at(40),
+        sourceVersion: 1,
+        source: 'backoffice-feed' as const,
+      },
+      {
+        sku: `${prefix}1`,
+        warehouse: 'LYON-1',
+        available: 4,
+        onHand: 5,
+        asOf: at(41),
+        sourceVersion: 2,
+        source: 'backoffice-feed' as const,
+      },
+      {
+        sku: `${prefix}1`,
+        warehouse: 'LYON-1',
+        available: 9,
+        onHand: 9,
+        asOf: at(39),
+        sourceVersion: 3,
+        source: 'backoffice-feed' as const,
+      }, // older
+      {
+        sku: `${prefix}1`,
+        warehouse: 'MADRID-2',
+        available: 2,
+        onHand: 2,
+        asOf: at(41),
+        sourceVersion: 4,
+        source: 'backoffice-feed' as const,
+      },
+      {
+        sku: `${prefix}2`,
+        warehouse: 'LYON-1',
+        available: 1,
+        onHand: 1,
+        asOf: at(42),
+        sourceVersion: 5,
+        source: 'backoffice-feed' as const,
+      },
+      {
+        sku: `${prefix}2`,
+        warehouse: 'LYON-1',
+        available: 1,
+        onHand: 1,
+        asOf: at(42),
+        sourceVersion: 5,
+        source: 'backoffice-feed' as const,
+      }, // repeated
+    ];
+    const oneByOne: boolean[] = [];
+    for (const f of page('S')) oneByOne.push(await tx((m) => stock.applyStock(m, f)));
+    const setWise = await tx((m) => stock.applyStockMany(m, page('M')));
+    expect(setWise).toEqual(oneByOne);
+    expect(setWise).toEqual([true, true, false, true, true, false]);
+    const state = async (prefix: string) =>
+      db.dataSource.query(
+        `SELECT substr(sku, 2) AS s, warehouse, available, on_hand FROM warehouse_stock WHERE sku LIKE $1 ORDER BY sku, warehouse`,
+        [`${prefix}%`],
+      );
+    expect(await state('M')).toEqual(await state('S'));
+    expect(await held('M1')).toEqual(await held('S1'));
+    expect(await held('M1')).toEqual({ available: 6, reserved: 0 });
+  });
 });

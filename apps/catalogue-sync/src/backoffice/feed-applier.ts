@@ -74,15 +74,32 @@ export class BackofficeFeedApplier {
       const events: AnyEvent[] = [];
       // Locks are taken SKU by SKU in SKU order, as the reservation ledger does, so a page and an order for the
       // same SKUs never deadlock; the sort is stable, so one SKU's changes keep their feed order.
-      for (const c of [...page.changes].sort(bySku)) {
+      const sorted = [...page.changes].sort(bySku);
+      // Stock figures, the bulk of a page, are applied set-wise in one go (SKU rows locked first, in order).
+      const stockChanges = sorted.filter(
+        (c): c is Extract<typeof c, { kind: 'stock' }> => c.kind === 'stock',
+      );
+      const stockApplied = await this.ledger.applyStockMany(
+        m,
+        stockChanges.map((c) => c.stock),
+      );
+      const appliedStock = new Map(stockChanges.map((c, i) => [c, stockApplied[i]]));
+      for (const c of sorted) {
         if (c.kind === 'invalid') {
           events.push({ topic: Topics.exceptionRaised, payload: this.invalidChange(c) });
           tally.add(c.type, 'invalid');
         } else if (c.kind === 'skipped') {
           tally.add(c.type, 'skipped');
+        } else if (c.kind === 'stock') {
+          const applied = appliedStock.get(c) === true;
+          tally.add('stock.changed', applied ? 'applied' : 'ignored');
+          if (applied) {
+            events.push({ topic: Topics.stockChanged, payload: c.stock, meta: { occurredAt: c.at } });
+            tally.applied(c.at);
+          }
         } else {
           const event = await this.applyOne(m, c);
-          tally.add(c.kind === 'stock' ? 'stock.changed' : 'product.changed', event ? 'applied' : 'ignored');
+          tally.add('product.changed', event ? 'applied' : 'ignored');
           if (event) {
             events.push(event);
             tally.applied(c.at);

@@ -62,6 +62,93 @@ export class StockLedger {
     return true;
   }
 
+  /**
+   * Applies a page of warehouse figures set-wise: a fixed number of statements whatever the page size (the
+   * feed's hot path; `applyStock` is the one-figure form). Figures are taken in the order given; each is
+   * applied only when newer than what is held at that point, exactly as one `applyStock` after another would.
+   * Returns, per figure, whether it was applied. Locks every SKU's row first, in SKU order.
+   */
+  async applyStockMany(m: EntityManager, figures: readonly StockChanged[]): Promise<boolean[]> {
+    if (figures.length === 0) return [];
+    const skus = [...new Set(figures.map((f) => f.sku))].sort();
+    await this.reservations.lockSkusInOrder(m, skus);
+    const held: { sku: string; warehouse: string; as_of: Date; source_version: string | null }[] =
+      await m.query(`SELECT sku, warehouse, as_of, source_version FROM warehouse_stock WHERE sku = ANY($1)`, [
+        skus,
+      ]);
+    const key = (sku: string, warehouse: string) => `${sku}\u0000${warehouse}`;
+    const current = new Map(
+      held.map((h) => [
+        key(h.sku, h.warehouse),
+        { at: new Date(h.as_of).getTime(), version: Number(h.source_version ?? -1) },
+      ]),
+    );
+    const latest = new Map<string, StockChanged>();
+    const applied = figures.map((f) => {
+      const k = key(f.sku, f.warehouse);
+      const at = Date.parse(f.asOf);
+      const version = f.sourceVersion ?? -1;
+      const now = current.get(k);
+      const newer = !now || at > now.at || (at === now.at && version > now.version);
+      if (newer) {
+        current.set(k, { at, version });
+        latest.set(k, f);
+      }
+      return newer;
+    });
+    if (latest.size === 0) return applied;
+    const rows = [...latest.values()];
+    const now = this.clock.now();
+    await m.query(
+      `INSERT INTO warehouse_stock AS w (sku, warehouse, available, on_hand, as_of, source_version, source, updated_at)
+       SELECT * , $8::timestamptz FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::timestamptz[], $6::bigint[], $7::text[])
+       ON CONFLICT (sku, warehouse) DO UPDATE SET
+         available = EXCLUDED.available, on_hand = EXCLUDED.on_hand, as_of = EXCLUDED.as_of,
+         source_version = EXCLUDED.source_version, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at`,
+      [
+        rows.map((r) => r.sku),
+        rows.map((r) => r.warehouse),
+        rows.map((r) => r.available),
+        rows.map((r) => r.onHand),
+        rows.map((r) => new Date(r.asOf)),
+        rows.map((r) => r.sourceVersion ?? null),
+        rows.map((r) => r.source),
+        now,
+      ],
+    );
+    const touched = new Map<string, Date>();
+    for (const r of rows) {
+      const at = new Date(r.asOf);
+      const before = touched.get(r.sku);
+      if (!before || at > before) touched.set(r.sku, at);
+    }
+    await m.query(
+      `UPDATE sku_stock s SET known = true, updated_at = $3,
+         stock_as_of = GREATEST(COALESCE(s.stock_as_of, v.as_of), v.as_of),
+         available = (SELECT COALESCE(SUM(w.available), 0) FROM warehouse_stock w WHERE w.sku = s.sku)
+       FROM unnest($1::text[], $2::timestamptz[]) AS v(sku, as_of) WHERE s.sku = v.sku`,
+      [[...touched.keys()], [...touched.values()], now],
+    );
+    // Reservations the back office now counts: by the sales order it names, else by time (see applyStock).
+    const appliedFigures = figures.filter((_, i) => applied[i]);
+    for (const f of appliedFigures) {
+      if (f.reason === 'allocated' && f.salesOrderNumber)
+        await this.reservations.onAllocation(m, f.salesOrderNumber, f.sku);
+    }
+    const posted: { sku: string }[] = await m.query(
+      `SELECT DISTINCT sku FROM reservation WHERE state = 'posted' AND sku = ANY($1)`,
+      [[...touched.keys()]],
+    );
+    for (const { sku } of posted) {
+      const unnamed = appliedFigures.filter(
+        (f) => f.sku === sku && !(f.reason === 'allocated' && f.salesOrderNumber),
+      );
+      if (unnamed.length > 0) await this.reservations.consumeCountedBy(m, sku, touched.get(sku)!);
+    }
+    await queueStockPush(m, this.marketplaces, [...touched.keys()], now);
+    return applied;
+  }
+
   /** Applies a product master; false when an equal or newer one is held. */
   async applyProduct(m: EntityManager, p: ProductChanged): Promise<boolean> {
     const applied: unknown[] = await m.query(
