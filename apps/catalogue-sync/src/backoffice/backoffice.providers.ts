@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { serviceLease } from '../marketplaces/marketplace-loops';
 import type { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
@@ -92,13 +92,7 @@ export const BACKOFFICE_PROVIDERS: Provider[] = [
         metrics,
         logger,
         lease: config.BACKOFFICE_FEED_ENABLED
-          ? new Lease({
-              databaseUrl: config.DATABASE_URL,
-              name: FEED_LEASE_NAME,
-              holderId: `${hostname()}:${process.pid}`,
-              logger,
-              metrics: metrics.leases,
-            })
+          ? serviceLease(config, metrics, logger, FEED_LEASE_NAME)
           : undefined,
       }),
   },

@@ -19,7 +19,8 @@ export interface FeedCursor {
 }
 
 /** Checks, inside a transaction, that this reader may still write (the lease's fencing); throws when not. */
-export type Fence = (m: EntityManager) => Promise<void>;
+import type { Fence } from '../marketplaces/marketplace-loops';
+export type { Fence };
 
 /** What one transaction did, counted after it committed. */
 export interface Tally {

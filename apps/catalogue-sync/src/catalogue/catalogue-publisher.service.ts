@@ -2,6 +2,7 @@ import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { LeaseLostError, type BackboneLogger, type Lease } from '@seller-bridge/service-kit';
 import type { MarketplaceSettings } from '../config/catalogue-sync.config';
+import { MarketplaceLoops } from '../marketplaces/marketplace-loops';
 import { clientOf, type MarketplaceClients } from '../marketplaces/marketplace-clients';
 import type { FullSyncState, FullSyncTracker } from './full-sync-tracker';
 import type { Fence, LaneStep } from './import-lane';
@@ -44,9 +45,7 @@ const WORKED = new Set<LaneStep['action']>(['sent', 'completed', 'prepared', 'fa
  * this. The stock pusher runs first in each cycle; this publisher gives way while stock rows are pending.
  */
 export class CataloguePublisher implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly leases: Lease[] = [];
-  private readonly stopping = new AbortController();
-  private readonly loops: Promise<void>[] = [];
+  private readonly loops = new MarketplaceLoops();
 
   constructor(private readonly d: CataloguePublisherDeps) {}
 
@@ -55,20 +54,18 @@ export class CataloguePublisher implements OnApplicationBootstrap, OnModuleDestr
       this.d.logger.info('catalogue publishing is off (CATALOGUE_PUSH_ENABLED=false)');
       return;
     }
-    for (const mp of this.d.marketplaces) {
-      const lease = this.d.leaseFor?.(mp.code);
-      if (lease) {
-        this.leases.push(lease);
-        lease.run((signal, epoch) => this.run(mp.code, signal, { lease: lease.name, epoch }));
-      } else {
-        this.loops.push(this.run(mp.code, this.stopping.signal));
-      }
-    }
+    this.loops.start(
+      this.d.marketplaces.map((mp) => mp.code),
+      this.d.leaseFor,
+      (code, signal, epoch) => {
+        const lease = this.loops.leaseNameOf(code);
+        return this.run(code, signal, lease && epoch !== undefined ? { lease, epoch } : undefined);
+      },
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopping.abort();
-    await Promise.all([...this.leases.map((l) => l.stop()), ...this.loops]);
+    await this.loops.stop();
   }
 
   /** One step for a marketplace: send the next batch or follow the current import, products then offers. */

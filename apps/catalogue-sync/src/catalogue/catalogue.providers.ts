@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { serviceLease } from '../marketplaces/marketplace-loops';
 import type { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
@@ -91,14 +91,7 @@ export const CATALOGUE_PROVIDERS: Provider[] = [
         metrics,
         logger,
         clients,
-        leaseFor: (mp) =>
-          new Lease({
-            databaseUrl: config.DATABASE_URL,
-            name: catalogueLeaseName(mp),
-            holderId: `${hostname()}:${process.pid}`,
-            logger,
-            metrics: metrics.leases,
-          }),
+        leaseFor: (mp) => serviceLease(config, metrics, logger, catalogueLeaseName(mp)),
       }),
   },
 ];

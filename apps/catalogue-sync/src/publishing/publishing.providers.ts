@@ -1,10 +1,9 @@
-import { hostname } from 'node:os';
+import { serviceLease } from '../marketplaces/marketplace-loops';
 import type { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   BACKBONE_LOGGER,
   CLOCK,
-  Lease,
   OutboxWriter,
   type BackboneLogger,
   type Clock,
@@ -54,13 +53,7 @@ export const PUBLISHING_PROVIDERS: Provider[] = [
           gateAlertMs: config.STOCK_PUSH_GATE_ALERT_MS,
           service: config.SERVICE_NAME,
           leaseFor: (marketplace) =>
-            new Lease({
-              databaseUrl: config.DATABASE_URL,
-              name: leaseName(config.SERVICE_NAME, marketplace),
-              holderId: `${hostname()}:${process.pid}`,
-              logger: log,
-              metrics: metrics.leases,
-            }),
+            serviceLease(config, metrics, log, leaseName(config.SERVICE_NAME, marketplace)),
         },
       );
     },

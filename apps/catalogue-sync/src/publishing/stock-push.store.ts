@@ -10,7 +10,8 @@ import type { MarketplaceSettings } from '../config/catalogue-sync.config';
 import { publishedQuantity, safetyBufferOf } from '../availability/availability';
 
 /** Checks, inside a transaction, that this replica still holds the marketplace's lease (see the lease). */
-export type Fence = (m: EntityManager) => Promise<void>;
+import type { Fence } from '../marketplaces/marketplace-loops';
+export type { Fence };
 
 /** One line of a stock import, as computed in the claim's transaction. */
 export interface PushLine {

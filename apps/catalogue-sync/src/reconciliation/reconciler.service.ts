@@ -1,12 +1,7 @@
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { MiraklClient, MiraklOffer } from '@seller-bridge/mirakl-client';
-import {
-  assertStillHolder,
-  LeaseLostError,
-  type BackboneLogger,
-  type Clock,
-  type Lease,
-} from '@seller-bridge/service-kit';
+import { MarketplaceLoops } from '../marketplaces/marketplace-loops';
+import { LeaseLostError, type BackboneLogger, type Clock, type Lease } from '@seller-bridge/service-kit';
 import type { MarketplaceSettings } from '../config/catalogue-sync.config';
 import type { CatalogueSyncMetrics } from '../metrics/catalogue-sync.metrics';
 import type { Fence } from '../publishing/stock-push.store';
@@ -42,9 +37,7 @@ export interface ReconcileReport extends PassTally {
  */
 export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly settings: Map<string, MarketplaceSettings>;
-  private readonly leases: Lease[] = [];
-  private readonly leaseNames = new Map<string, string>();
-  private readonly loops: { controller: AbortController; done: Promise<void> }[] = [];
+  private readonly loops = new MarketplaceLoops();
 
   constructor(
     private readonly store: ReconciliationStore,
@@ -63,22 +56,13 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.info('reconciliation is off (RECONCILE_ENABLED=false)');
       return;
     }
-    for (const code of this.settings.keys()) {
-      const lease = this.options.leaseFor?.(code);
-      if (lease) {
-        this.leases.push(lease);
-        this.leaseNames.set(code, lease.name);
-        lease.run((signal, epoch) => this.run(code, signal, epoch));
-      } else {
-        const controller = new AbortController();
-        this.loops.push({ controller, done: this.run(code, controller.signal) });
-      }
-    }
+    this.loops.start(this.settings.keys(), this.options.leaseFor, (code, signal, epoch) =>
+      this.run(code, signal, epoch),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
-    for (const l of this.loops) l.controller.abort();
-    await Promise.all([...this.leases.map((l) => l.stop()), ...this.loops.map((l) => l.done)]);
+    await this.loops.stop();
   }
 
   /** A marketplace's loop: a pass, then one every `reconcileIntervalMs`, until `signal` aborts. */
@@ -154,8 +138,7 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private fenceOf(marketplace: string, epoch?: number): Fence | undefined {
-    const name = this.leaseNames.get(marketplace);
-    return epoch === undefined || name === undefined ? undefined : (m) => assertStillHolder(m, name, epoch);
+    return this.loops.fenceOf(marketplace, epoch);
   }
 
   private marketplace(code: string): MarketplaceSettings {

@@ -1,10 +1,9 @@
-import { hostname } from 'node:os';
+import { serviceLease } from '../marketplaces/marketplace-loops';
 import type { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   BACKBONE_LOGGER,
   CLOCK,
-  Lease,
   OutboxWriter,
   type BackboneLogger,
   type Clock,
@@ -55,14 +54,7 @@ export const RECONCILIATION_PROVIDERS: Provider[] = [
         clock,
         {
           enabled,
-          leaseFor: (marketplace) =>
-            new Lease({
-              databaseUrl: config.DATABASE_URL,
-              name: reconcileLeaseName(marketplace),
-              holderId: `${hostname()}:${process.pid}`,
-              logger: log,
-              metrics: metrics.leases,
-            }),
+          leaseFor: (marketplace) => serviceLease(config, metrics, log, reconcileLeaseName(marketplace)),
         },
       );
     },
