@@ -1,23 +1,7 @@
 import 'reflect-metadata';
-import { createServiceDataSource, loadConfig, redactUrl, runMigrations } from '@seller-bridge/service-kit';
+import { migrateCommand } from '@seller-bridge/service-kit';
 import { DEMO_ENTITIES, DEMO_MIGRATIONS } from './database/data-source';
 import { DemoConfig } from './demo.config';
 
 /** `pnpm migrate`: applies pending migrations to the service's database, then exits. */
-async function main(): Promise<void> {
-  const config = loadConfig(DemoConfig);
-  const ds = createServiceDataSource({
-    url: config.DATABASE_URL,
-    entities: DEMO_ENTITIES,
-    migrations: DEMO_MIGRATIONS,
-  });
-  const applied = await runMigrations(ds);
-  process.stdout.write(
-    `${config.SERVICE_NAME}: ${applied.length ? `applied ${applied.join(', ')}` : 'schema up to date'} on ${redactUrl(config.DATABASE_URL)}\n`,
-  );
-}
-
-main().catch((err) => {
-  process.stderr.write(`${err?.message ?? err}\n`);
-  process.exit(1);
-});
+migrateCommand(DemoConfig, DEMO_ENTITIES, DEMO_MIGRATIONS);

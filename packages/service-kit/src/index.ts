@@ -5,6 +5,7 @@ export * from './config/backbone.config';
 export * from './clock/clock';
 export * from './errors/backbone-errors';
 export * from './database/data-source';
+export * from './database/migrate-command';
 export * from './outbox/outbox-lane';
 export * from './outbox/outbox.writer';
 export * from './outbox/outbox.relay';
