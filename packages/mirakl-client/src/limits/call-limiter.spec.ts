@@ -23,6 +23,15 @@ describe(CallLimiter.name, () => {
     expect(await limiter.acquire('decathlon-fr', 'OR11')).toBe(60_000);
   });
 
+  it('reports 0 ms waited for a call that never slept, even when the clock ticks while it is counted', async () => {
+    const clock = virtualClock();
+    const ticking = { now: () => ++clock.t, sleep: clock.sleep }; // a loaded machine: every reading is later
+    const limiter = new CallLimiter((op) => miraklWindows(op), ticking);
+    expect(await limiter.acquire('decathlon-fr', 'OR11')).toBe(0);
+    expect(await limiter.acquire('decathlon-fr', 'OR11', true)).toBe(0);
+    expect(await limiter.acquire('decathlon-fr', 'OR11')).toBeGreaterThan(59_000);
+  });
+
   it('holds TL02 to 20 a minute and 60 an hour at once', async () => {
     const clock = virtualClock();
     const limiter = new CallLimiter((op) => miraklWindows(op), clock);

@@ -46,18 +46,22 @@ export class CallLimiter {
     const windows = continuation ? [] : this.windowsOf(operation);
     const turn = lane.tail.then(async () => {
       const started = this.clock.now();
+      let slept = false;
       for (;;) {
         const now = this.clock.now();
         const wait = Math.max(lane.blockedUntil - now, ...windows.map((w) => this.waitFor(lane, w, now)), 0);
         if (wait <= 0) break;
         await this.clock.sleep(wait);
+        slept = true;
       }
       const now = this.clock.now();
-      if (continuation) return now - started;
+      // A call that never slept waited 0 ms, even when the clock ticked while this ran (a loaded machine).
+      const waited = slept ? now - started : 0;
+      if (continuation) return waited;
       lane.calls.push(now);
       const longest = Math.max(0, ...windows.map((w) => w.perMs));
       while (lane.calls.length > 0 && lane.calls[0] <= now - longest) lane.calls.shift();
-      return now - started;
+      return waited;
     });
     lane.tail = turn.then(
       () => undefined,
