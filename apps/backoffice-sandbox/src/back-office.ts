@@ -3,6 +3,7 @@ import { productView, type Product } from './catalogue/product';
 import { CustomerBook } from './customers/customer-book';
 import { ChangeFeed } from './feed/change-feed';
 import { WebhookDispatcher } from './feed/webhook-dispatcher';
+import { HoldBook } from './holds/hold-book';
 import { IdempotencyStore } from './sales-orders/idempotency-store';
 import { SalesOrderBook } from './sales-orders/sales-order-book';
 import type { SandboxClock } from './sandbox-clock';
@@ -22,7 +23,7 @@ export interface BackofficeSeed {
 const MAX_EVENTS_PER_SETTLE = 500_000;
 
 /**
- * The whole back office in memory: PIM, stock, customers, sales orders, the warehouse, other channels and
+ * The whole back office in memory: PIM, stock, holds, customers, sales orders, the warehouse, other channels and
  * the change feed, wired so that every stock movement, product change, ERP cancellation and shipment lands
  * in the feed. Time-driven work (warehouse picks, other channels' sales) happens in `settle`, in time order.
  */
@@ -32,6 +33,7 @@ export class BackOffice {
   readonly stock: StockLedger;
   readonly customers = new CustomerBook();
   readonly orders: SalesOrderBook;
+  readonly holds: HoldBook;
   readonly idempotency: IdempotencyStore;
   readonly warehouse: Warehouse;
   readonly otherChannels: OtherChannels;
@@ -58,6 +60,7 @@ export class BackOffice {
           reason: m.reason,
           quantity: m.quantity,
           ...(m.salesOrderNumber ? { sales_order_number: m.salesOrderNumber } : {}),
+          ...(m.holdKey ? { hold_key: m.holdKey } : {}),
         },
         { sku: m.level.sku, warehouse: m.level.warehouse },
       ),
@@ -69,9 +72,15 @@ export class BackOffice {
       sites: () => this.sites,
       random,
     });
+    this.holds = new HoldBook({
+      catalogue: this.catalogue,
+      stock: this.stock,
+      warehouses: () => this.sites.map((s) => s.code),
+    });
     this.orders = new SalesOrderBook({
       catalogue: this.catalogue,
       stock: this.stock,
+      holds: this.holds,
       customers: this.customers,
       warehouses: () => this.sites.map((s) => s.code),
       feed: this.feed,
@@ -89,6 +98,7 @@ export class BackOffice {
   /** Replaces everything with a fresh back office: the feed starts again at seq 1 (webhooks rewind too). */
   seed(seed: BackofficeSeed): void {
     this.orders.clear();
+    this.holds.clear();
     this.customers.clear();
     this.idempotency.clear();
     this.warehouse.clear();

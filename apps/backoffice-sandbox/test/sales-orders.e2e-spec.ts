@@ -33,7 +33,7 @@ describe('sales orders over HTTP', () => {
     expect(r.body.totals).toEqual({ net: '38.32', tax: '9.16', gross: '47.48' });
     const stock = await h.api('GET', '/api/stock?sku=SKU-B&warehouse=LYON-1');
     expect(stock.body.stock).toEqual([
-      { sku: 'SKU-B', warehouse: 'LYON-1', on_hand: 10, allocated: 1, available: 9 },
+      { sku: 'SKU-B', warehouse: 'LYON-1', on_hand: 10, allocated: 1, held: 0, available: 9 },
     ]);
     const found = await h.api('GET', '/api/sales-orders?external_reference=decathlon-fr:ORD-1');
     expect(found.body.sales_orders.map((o: { number: string }) => o.number)).toEqual([r.body.number]);
@@ -149,8 +149,8 @@ describe('sales orders over HTTP', () => {
     expect(second.body.lines[0].warehouse).toBe('LYON-1');
     const stock = await h.api('GET', '/api/stock?sku=SKU-A');
     expect(stock.body.stock).toEqual([
-      { sku: 'SKU-A', warehouse: 'LYON-1', on_hand: 5, allocated: 7, available: -2 },
-      { sku: 'SKU-A', warehouse: 'MADRID-2', on_hand: 0, allocated: 0, available: 0 },
+      { sku: 'SKU-A', warehouse: 'LYON-1', on_hand: 5, allocated: 7, held: 0, available: -2 },
+      { sku: 'SKU-A', warehouse: 'MADRID-2', on_hand: 0, allocated: 0, held: 0, available: 0 },
     ]);
     const truth = await h.admin('GET', '/admin/truth');
     expect(truth.body.oversold_lines).toEqual([
@@ -168,7 +168,7 @@ describe('sales orders over HTTP', () => {
       truth.body.oversold_lines.map((l: { sales_order_number: string }) => l.sales_order_number),
     ).not.toContain(first.body.number);
     expect(truth.body.negative_stock).toEqual([
-      { sku: 'SKU-A', warehouse: 'LYON-1', on_hand: 5, allocated: 7, available: -2 },
+      { sku: 'SKU-A', warehouse: 'LYON-1', on_hand: 5, allocated: 7, held: 0, available: -2 },
     ]);
   });
 

@@ -39,6 +39,7 @@ describe('the warehouse ships posted orders', () => {
       warehouse: 'LYON-1',
       on_hand: 8,
       allocated: 0,
+      held: 0,
       available: 8,
     });
     const fetched = (await h.api('GET', `/api/sales-orders/${order.number}`)).body;

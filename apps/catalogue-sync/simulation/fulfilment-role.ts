@@ -17,7 +17,8 @@ const COUNTRY: Record<string, string> = { 'decathlon-fr': 'FR', 'carrefour-es': 
  * posted to the ERP as sales orders, once (Idempotency-Key `<marketplace>:<order id>`, the same body on a
  * retry), with their accepted lines only; then catalogue-sync is told (`markPosted`, with the ERP's own
  * creation time). A line goes to the warehouses that hold its units (split over both when neither holds
- * them all): catalogue-sync reserves against the sum of the warehouses, and the ERP allocates per warehouse.
+ * them all), counting the units the back office holds for this order: catalogue-sync reserves against the sum
+ * of the warehouses, and the ERP allocates per warehouse.
  */
 export class FulfilmentRole {
   /** Sales order numbers this role created, by `<marketplace>:<order id>`. */
@@ -96,6 +97,15 @@ export class FulfilmentRole {
       stock: { sku: string; warehouse: string; available: number }[];
     }>('GET', `/stock?sku=${skus.map(encodeURIComponent).join(',')}`);
     const left = new Map(stock.map((s) => [`${s.sku}@${s.warehouse}`, Math.max(0, s.available)]));
+    // The units held for this very order (decision 0008, "Holds") are its own: the sales order takes them over.
+    const { holds } = await this.world.boCall<{
+      holds: { sku: string; state: string; portions: { warehouse: string; quantity: number }[] }[];
+    }>('GET', `/holds?external_reference=${encodeURIComponent(`${marketplace}:${o.order_id}`)}`);
+    for (const h of holds.filter((x) => x.state === 'held'))
+      for (const p of h.portions) {
+        const k = `${h.sku}@${p.warehouse}`;
+        left.set(k, (left.get(k) ?? 0) + p.quantity);
+      }
     const out: SalesOrderBody['lines'] = [];
     for (const l of lines) {
       const sites = stock

@@ -35,14 +35,32 @@ export interface SimulationFigures {
   /** Back-office truth: lines of the posted sales orders allocated beyond available. THE measure (must be 0). */
   oversoldLines: number;
   oversoldUnits: number;
+  /** Each oversold line with what catalogue-sync and the back office held for its order (to explain it). */
+  oversoldDetail: unknown[];
   negativeStock: number;
   duplicates: number;
   /** Cross-check from the marketplace side: accepted lines whose sale the sandbox flagged `beyondRealStock`. */
   acceptedBeyondRealStock: number;
+  /**
+   * Those of them with no earlier line of the same SKU refused. The sandbox's real stock counts every placed
+   * line, first come first served; when an earlier line is refused (its order refused whole, or reserved later
+   * than this one), the unit it counted went to this line, which was not beyond stock after all.
+   */
+  acceptedBeyondRealStockUnexplained: number;
+  /**
+   * For each accepted line sold `beyondRealStock`: the SKU, and the lines of that SKU placed before it and
+   * then refused (a line the order role did not serve first: the unit it counted went to this one instead).
+   */
+  acceptedBeyondDetail: { line: string; sku: string; at: string; earlierRefused: number }[];
   /** All sales flagged `beyondRealStock` (most of them are then refused by the order role). */
   salesBeyondRealStock: number;
   /** Units sold (marketplaces + other channels) ÷ units that existed. */
   sellThrough: number;
+  /**
+   * Back-office holds (decision 0008): lines held, lines the back office refused at reservation because the
+   * units were already gone (sold elsewhere, not yet in the feed), and holds refused after reservation.
+   */
+  holds: { held: number; refusedAtReservation: number; refusedLate: number };
   /** Units refused because they were gone ÷ units ordered on the marketplaces. */
   refusedNoStockShare: number;
 }
@@ -82,6 +100,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationFi
       }
       while (await world.feed.readOnce());
       for (const mp of MARKETPLACES) await orders.run(mp);
+      await world.holdWorker?.runOnce(); // releases of refused lines, placements the back office missed
       for (const mp of MARKETPLACES) {
         if (elapsed - (lastPush.get(mp) ?? -Infinity) < PUSH_EVERY_MS) continue;
         lastPush.set(mp, elapsed);
@@ -139,7 +158,12 @@ async function figures(
   started: number,
 ): Promise<SimulationFigures> {
   const truth = await world.adminCall<{
-    oversold_lines: { sales_order_number: string; oversold_quantity: number }[];
+    oversold_lines: {
+      sales_order_number: string;
+      oversold_quantity: number;
+      external_reference: string;
+      sku: string;
+    }[];
     negative_stock: unknown[];
     duplicates: unknown[] | number;
   }>('GET', '/truth');
@@ -147,6 +171,51 @@ async function figures(
   const oversold = truth.oversold_lines.filter((l) => ours.has(l.sales_order_number));
   const sales = world.mirakl.buyers.sales;
   const bo = world.backoffice.backOffice;
+  const refusedRows: { marketplace: string; order_line_id: string; sku: string }[] =
+    await world.db.dataSource.query(
+      `SELECT marketplace, order_line_id, sku FROM reservation WHERE state IN ('rejected', 'released')`,
+    );
+  const refusedLines = new Set(refusedRows.map((r) => `${r.marketplace}/${r.order_line_id}`));
+  const acceptedBeyondDetail = sales
+    .filter((s) => s.beyondRealStock && orders.acceptedLines.has(`${s.marketplace}/${s.orderLineId}`))
+    .map((s) => ({
+      line: `${s.marketplace}/${s.orderLineId}`,
+      sku: s.offerSku,
+      at: s.at,
+      earlierRefused: sales.filter(
+        (e) =>
+          e.offerSku === s.offerSku && e.at <= s.at && refusedLines.has(`${e.marketplace}/${e.orderLineId}`),
+      ).length,
+    }));
+  const oversoldDetail: unknown[] = [];
+  for (const l of oversold) {
+    const [marketplace, orderId] = [
+      l.external_reference.split(':')[0],
+      l.external_reference.slice(l.external_reference.indexOf(':') + 1),
+    ];
+    oversoldDetail.push({
+      ...l,
+      reservations: await world.db.dataSource.query(
+        `SELECT order_line_id, sku, quantity, state, reason, hold_state, created_at, updated_at FROM reservation
+         WHERE marketplace = $1 AND order_id = $2`,
+        [marketplace, orderId],
+      ),
+      holds: bo.holds.forOrder(marketplace, orderId).map((h) => ({
+        key: h.key,
+        sku: h.sku,
+        quantity: h.quantity,
+        state: h.state,
+        portions: h.portions,
+        createdAt: new Date(h.createdAt).toISOString(),
+      })),
+      salesOrder: bo.orders.get(l.sales_order_number)?.lines.map((x) => ({
+        sku: x.sku,
+        warehouse: x.warehouse,
+        quantity: x.quantity,
+        availableAtPosting: x.availableAtPosting,
+      })),
+    });
+  }
   const other = bo.otherChannels.state();
   let leftAtEnd = 0;
   for (const l of bo.stock.levelsAsStocked()) leftAtEnd += Math.max(0, l.onHand - l.allocated);
@@ -154,6 +223,14 @@ async function figures(
   const soldMarketplaces = orders.figures.unitsAccepted;
   const unitsOrdered = sales.reduce((s, l) => s + l.quantity, 0);
   const { progress: _p, ...plain } = options;
+  const [holds]: { held: number; refused_at_reservation: number; refused_late: number }[] =
+    await world.db.dataSource.query(
+      `SELECT count(*) FILTER (WHERE hold_state IN ('held', 'releasing', 'released', 'converted'))::int AS held,
+              count(*) FILTER (WHERE reason IN ('NO_STOCK_IN_BACKOFFICE', 'BLOCKED_IN_BACKOFFICE'))::int
+                AS refused_at_reservation,
+              count(*) FILTER (WHERE hold_state = 'refused')::int AS refused_late
+       FROM reservation`,
+    );
   return {
     options: plain,
     realSeconds: Math.round((Date.now() - started) / 100) / 10,
@@ -177,13 +254,21 @@ async function figures(
     salesOrdersPosted: fulfilment.posted.size,
     oversoldLines: oversold.length,
     oversoldUnits: oversold.reduce((s, l) => s + l.oversold_quantity, 0),
+    oversoldDetail,
     negativeStock: truth.negative_stock.length,
     duplicates: Array.isArray(truth.duplicates) ? truth.duplicates.length : truth.duplicates,
     acceptedBeyondRealStock: sales.filter(
       (s) => s.beyondRealStock && orders.acceptedLines.has(`${s.marketplace}/${s.orderLineId}`),
     ).length,
+    acceptedBeyondDetail,
+    acceptedBeyondRealStockUnexplained: acceptedBeyondDetail.filter((d) => d.earlierRefused === 0).length,
     salesBeyondRealStock: sales.filter((s) => s.beyondRealStock).length,
     sellThrough: (soldMarketplaces + other.unitsSold) / existed,
+    holds: {
+      held: holds.held,
+      refusedAtReservation: holds.refused_at_reservation,
+      refusedLate: holds.refused_late,
+    },
     refusedNoStockShare: unitsOrdered === 0 ? 0 : orders.figures.unitsRefusedNoStock / unitsOrdered,
   };
 }

@@ -33,6 +33,11 @@ export interface SimulationOptions {
    * platform without reservations would. It must produce oversold lines, or the measure is not live.
    */
   bypassReservations: boolean;
+  /**
+   * Reserved lines are held in the back office (decision 0008, "Holds"), so other channels cannot sell them
+   * before the sales order. Off, reservations are catalogue-sync's alone (the design before holds).
+   */
+  backofficeHolds: boolean;
   /** Called once per simulated hour with a one-line progress note (the CLI prints it). */
   progress?: (line: string) => void;
 }
@@ -58,6 +63,7 @@ export function ciOptions(overrides: Partial<SimulationOptions> = {}): Simulatio
     pollOverlapMs: 60_000,
     seed: 4_2026,
     bypassReservations: false,
+    backofficeHolds: true,
     ...overrides,
   };
 }

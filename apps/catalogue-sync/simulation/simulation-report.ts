@@ -19,7 +19,14 @@ export function markdownReport(f: SimulationFigures, at: { date: string; machine
       'accepted lines the back office could not fulfil (truth `oversold_lines`)',
       `**${f.oversoldLines}** (${f.oversoldUnits} units)`,
     ],
-    ['cross-check: accepted lines sold `beyondRealStock` (Mirakl sandbox)', f.acceptedBeyondRealStock],
+    [
+      'cross-check: accepted lines sold `beyondRealStock` (Mirakl sandbox) / of which no earlier line of the SKU was refused',
+      `${f.acceptedBeyondRealStock} / **${f.acceptedBeyondRealStockUnexplained}**`,
+    ],
+    [
+      'back-office holds: lines held / refused at reservation (sold elsewhere, not yet in the feed) / refused late',
+      `${f.holds.held} / ${f.holds.refusedAtReservation} / ${f.holds.refusedLate}`,
+    ],
     [
       'sell-through (units sold ÷ units that existed)',
       `${pct(f.sellThrough)} (${f.units.soldMarketplaces} marketplaces + ${f.units.soldOtherChannels} other channels of ${f.units.existed}: ${f.units.initial} seeded + ${f.units.received} received; ${f.units.leftAtEnd} left)`,
@@ -58,7 +65,7 @@ export function markdownReport(f: SimulationFigures, at: { date: string; machine
       .map(([mp, n]) => `${mp} ${n}/min`)
       .join(
         ', ',
-      )} (≤ ${o.maxLinesPerOrder} lines, ≤ ${o.maxUnitsPerLine} units a line); other channels ${o.otherChannelUnitsPerMinute} units/min; safety buffer ${o.safetyBuffer}; goods receipts every ${o.restockEveryMinutes} min on ${pct(o.restockShare)} of SKUs; step ${o.stepMs / 1000} s; consumer lag on ${pct(o.consumerLagShare)} of polls; seed ${o.seed}. Design: decision 0008, "Simulation".`,
+      )} (≤ ${o.maxLinesPerOrder} lines, ≤ ${o.maxUnitsPerLine} units a line); other channels ${o.otherChannelUnitsPerMinute} units/min; safety buffer ${o.safetyBuffer}; back-office holds ${o.backofficeHolds ? 'on' : 'off'}; goods receipts every ${o.restockEveryMinutes} min on ${pct(o.restockShare)} of SKUs; step ${o.stepMs / 1000} s; consumer lag on ${pct(o.consumerLagShare)} of polls; seed ${o.seed}. Design: decision 0008, "Simulation".`,
     '',
     '| measure | value |',
     '| --- | --- |',

@@ -12,7 +12,7 @@ import { demoMarketplaces, MiraklSandbox } from '@seller-bridge/mirakl-sandbox';
 import { createLogger, loadConfig, OutboxWriter, type Clock } from '@seller-bridge/service-kit';
 import { createTestDatabase, type TestDatabase } from '@seller-bridge/service-kit/testing';
 import { BackofficeClient } from '../src/backoffice/backoffice-client';
-import { createFeedReader } from '../src/backoffice/backoffice.providers';
+import { backofficeHolds, createFeedReader } from '../src/backoffice/backoffice.providers';
 import type { BackofficeFeedReader } from '../src/backoffice/feed-reader.service';
 import { CatalogueSyncConfig, marketplaceApiKeys } from '../src/config/catalogue-sync.config';
 import { CATALOGUE_ENTITIES, CATALOGUE_MIGRATIONS } from '../src/database/data-source';
@@ -20,6 +20,7 @@ import { createMarketplaceClients } from '../src/marketplaces/marketplace-client
 import { CatalogueSyncMetrics } from '../src/metrics/catalogue-sync.metrics';
 import { StockPushStore } from '../src/publishing/stock-push.store';
 import { StockPusher } from '../src/publishing/stock-pusher.service';
+import { HoldWorker } from '../src/reservations/hold-worker.service';
 import { OrderEventsConsumer } from '../src/reservations/order-events.consumer';
 import { ReservationLedger } from '../src/reservations/reservation-ledger';
 import { StockLedger } from '../src/stock/stock-ledger';
@@ -46,6 +47,8 @@ export class SimulationWorld {
     readonly clock: Clock,
     readonly reservations: ReservationLedger,
     readonly orderEvents: OrderEventsConsumer,
+    /** Sends the back office the holds still to place or release (none when the run has holds off). */
+    readonly holdWorker: HoldWorker | undefined,
     readonly feed: BackofficeFeedReader,
     readonly pusher: StockPusher,
     readonly realStock: RealStock,
@@ -100,19 +103,24 @@ export class SimulationWorld {
     const clock: Clock = { now: () => new Date(mirakl.clock.now()) };
     const outbox = new OutboxWriter(clock);
     const metrics = new CatalogueSyncMetrics(new Registry(), clock);
-    const reservations = new ReservationLedger(outbox, clock, config);
     const logger = createLogger('catalogue-sync-simulation', process.env.SIM_LOG_LEVEL ?? 'silent');
+    const boClient = new BackofficeClient({
+      baseUrl: boApi,
+      apiKey: BO_KEY,
+      timeoutMs: 10_000,
+      retries: 2,
+      backoffBaseMs: 5,
+      backoffMaxMs: 20,
+      retryAfterMaxMs: 50,
+    });
+    const holds = o.backofficeHolds ? backofficeHolds(boClient) : undefined;
+    const reservations = new ReservationLedger(outbox, clock, config, holds, logger, metrics);
+    const holdWorker = holds
+      ? new HoldWorker(db.dataSource, holds, outbox, clock, metrics, logger, config)
+      : undefined;
     const feed = createFeedReader({
       config,
-      client: new BackofficeClient({
-        baseUrl: boApi,
-        apiKey: BO_KEY,
-        timeoutMs: 10_000,
-        retries: 2,
-        backoffBaseMs: 5,
-        backoffMaxMs: 20,
-        retryAfterMaxMs: 50,
-      }),
+      client: boClient,
       dataSource: db.dataSource,
       ledger: new StockLedger(reservations, clock, config),
       outbox,
@@ -159,6 +167,7 @@ export class SimulationWorld {
       clock,
       reservations,
       new OrderEventsConsumer(reservations),
+      holdWorker,
       feed,
       pusher,
       realStock,

@@ -3,8 +3,8 @@ import { ciOptions, simulate, type SimulationFigures } from '../simulation/no-ov
 /**
  * Issue 4's proof by simulation, CI-sized (decision 0008, "Simulation"): buyers on two Mirakl marketplaces
  * and the back office's other channels buy scarce stock at once for two simulated hours, through
- * catalogue-sync's real feed reader, reservation ledger and stock pusher. The same run without reservations
- * must oversell, or the measure proves nothing.
+ * catalogue-sync's real feed reader, reservation ledger (with back-office holds) and stock pusher. The same run
+ * without reservations must oversell, or the measure proves nothing.
  */
 describe('no-oversell simulation (Mirakl + back-office sandboxes, PostgreSQL)', () => {
   let run: SimulationFigures;
@@ -14,19 +14,19 @@ describe('no-oversell simulation (Mirakl + back-office sandboxes, PostgreSQL)', 
     process.stdout.write(`no-oversell simulation, CI run: ${JSON.stringify(run)}\n`);
   }, 180_000);
 
-  // The invariant itself is NOT met today, and this says so in every run's summary (one skipped test): other
-  // channels can sell units catalogue-sync reserved before the order reaches the ERP (the debit takes
-  // minutes), and a safety buffer of 1 absorbs one such sale per SKU, not two. The fix — a hold in the back
-  // office at reservation time — is the open part of issue 4 (decision 0008, "Simulation").
-  it.skip('NOT MET YET (issue 4): accepts no line the back office cannot fulfil, seen from both sides', () => {
+  it('accepts no line the back office cannot fulfil, seen from both sides', () => {
     expect(run.oversoldLines).toBe(0);
-    expect(run.acceptedBeyondRealStock).toBe(0);
+    expect(run.negativeStock).toBe(0);
+    // The marketplace side: no accepted line sold beyond real stock unless an earlier line of its SKU was
+    // refused (the unit the sandbox counted for that line went to this one; see acceptedBeyondRealStockUnexplained).
+    expect(run.acceptedBeyondRealStockUnexplained).toBe(0);
   });
 
-  it('trades without duplicates, and oversells rarely: under 2 % of accepted lines (the gap to zero is open)', () => {
+  it('trades without duplicates, every reserved line held in the back office and none refused late', () => {
     expect(run.salesOrdersPosted).toBeGreaterThan(100); // the run did trade
     expect(run.duplicates).toBe(0);
-    expect(run.oversoldLines / run.decisions.linesAccepted).toBeLessThan(0.02);
+    expect(run.holds.held).toBeGreaterThanOrEqual(run.decisions.linesAccepted);
+    expect(run.holds.refusedLate).toBe(0);
   });
 
   it('was a run of scarcity: lines were refused because units were gone, and the orders-first gate held pushes', () => {

@@ -18,6 +18,8 @@ export type BackofficeErrorCode =
   | 'idempotency_key_required'
   | 'idempotency_key_reused'
   | 'already_shipped'
+  | 'insufficient_stock'
+  | 'hold_key_reused'
   | 'service_unavailable'
   | 'internal_error';
 

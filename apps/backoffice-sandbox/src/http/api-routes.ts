@@ -4,6 +4,7 @@ import { BackofficeError } from '../common/backoffice-error';
 import { decodeCustomer } from '../customers/customer';
 import { CHANGE_TYPES, type ChangeType } from '../feed/change-feed';
 import type { Faults } from '../faults/faults';
+import { decodeHolds, HOLD_KEY, holdView } from '../holds/hold';
 import { CHARGE_ITEMS } from '../sales-orders/charge-items';
 import { salesOrderView } from '../sales-orders/sales-order';
 import { decodeSalesOrder } from '../sales-orders/sales-order-input';
@@ -70,7 +71,7 @@ export function apiRoutes(bo: BackOffice, faults: () => Faults, random: () => nu
         .filter((sku) => bo.catalogue.get(sku))
         .flatMap((sku) =>
           (warehouse ? [warehouse] : sites).map((wh) =>
-            stockView(bo.stock.get(sku, wh) ?? { sku, warehouse: wh, onHand: 0, allocated: 0 }),
+            stockView(bo.stock.get(sku, wh) ?? { sku, warehouse: wh, onHand: 0, allocated: 0, held: 0 }),
           ),
         );
       return { status: 200, body: { stock, as_of: new Date(now()).toISOString() } };
@@ -160,16 +161,8 @@ export function apiRoutes(bo: BackOffice, faults: () => Faults, random: () => nu
       };
     })
     .add('GET', '/api/sales-orders', ({ query }) => {
-      const q = query(['external_reference']);
-      const ref = q.string('external_reference', 150);
-      const sep = ref?.indexOf(':') ?? -1;
-      if (!ref || sep < 1 || sep === ref.length - 1)
-        throw new BackofficeError(
-          400,
-          'bad_request',
-          'external_reference=<marketplace>:<order id> is required, e.g. decathlon-fr:ABC123-A',
-        );
-      const orders = bo.orders.byExternalReference(ref.slice(0, sep), ref.slice(sep + 1));
+      const ref = externalReference(query(['external_reference']).string('external_reference', 150));
+      const orders = bo.orders.byExternalReference(ref.marketplace, ref.orderId);
       return { status: 200, body: { sales_orders: orders.map(salesOrderView) } };
     })
     .add('GET', '/api/sales-orders/:number', ({ params: [number], query }) => {
@@ -183,6 +176,26 @@ export function apiRoutes(bo: BackOffice, faults: () => Faults, random: () => nu
       const body = await json();
       const reason = cancelReason(body);
       return { status: 200, body: salesOrderView(bo.orders.cancel(number, 'api', reason, now())) };
+    })
+    .add('POST', '/api/holds', async ({ json, query }) => {
+      query([]);
+      const results = bo.holds.placeMany(decodeHolds(await json()), now());
+      return { status: 200, body: { results } };
+    })
+    .add('GET', '/api/holds', ({ query }) => {
+      const ref = externalReference(query(['external_reference']).string('external_reference', 150));
+      return { status: 200, body: { holds: bo.holds.forOrder(ref.marketplace, ref.orderId).map(holdView) } };
+    })
+    .add('GET', '/api/holds/:key', ({ params: [key], query }) => {
+      query([]);
+      const hold = HOLD_KEY.test(key) ? bo.holds.get(key) : undefined;
+      if (!hold) throw notFound(`hold ${key}`, { key });
+      return { status: 200, body: holdView(hold) };
+    })
+    .add('DELETE', '/api/holds/:key', ({ params: [key], query }) => {
+      query([]);
+      if (!HOLD_KEY.test(key)) throw notFound(`hold ${key}`, { key });
+      return { status: 200, body: holdView(bo.holds.release(key, now())) };
     })
     .add('GET', '/api/shipments', ({ query }) => {
       const q = query(['after', 'limit', 'sales_order_number']);
@@ -214,6 +227,18 @@ export function apiRoutes(bo: BackOffice, faults: () => Faults, random: () => nu
         },
       };
     });
+}
+
+/** `external_reference=<marketplace>:<order id>`, required. */
+function externalReference(ref: string | undefined): { marketplace: string; orderId: string } {
+  const sep = ref?.indexOf(':') ?? -1;
+  if (!ref || sep < 1 || sep === ref.length - 1)
+    throw new BackofficeError(
+      400,
+      'bad_request',
+      'external_reference=<marketplace>:<order id> is required, e.g. decathlon-fr:ABC123-A',
+    );
+  return { marketplace: ref.slice(0, sep), orderId: ref.slice(sep + 1) };
 }
 
 /** `{ "reason": "..." }` or an empty body (reason "cancelled by caller"). */

@@ -3,7 +3,8 @@ import { taxIncludedIn, taxOn } from '../common/money';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { CustomerBook } from '../customers/customer-book';
 import type { ChangeFeed } from '../feed/change-feed';
-import type { StockLedger } from '../stock/stock-ledger';
+import type { HoldBook } from '../holds/hold-book';
+import { availableOf, type StockLedger } from '../stock/stock-ledger';
 import { CHARGE_ITEMS } from './charge-items';
 import type { SalesOrderInput } from './sales-order-input';
 import { externalKey, type ChargeLine, type SalesOrder, type SalesOrderLine } from './sales-order';
@@ -24,7 +25,7 @@ export interface OversoldLine {
 /**
  * Sales orders as the ERP posts them: every line is checked against the product master, allocated in a
  * warehouse (the one asked for, else the one with the most available), and may allocate beyond stock (the
- * order is taken; the line is oversold). The ERP does not deduplicate on the external reference: a caller
+ * order is taken; the line is oversold). Holds placed for the same marketplace order are converted first. The ERP does not deduplicate on the external reference: a caller
  * that posts one marketplace order twice under two idempotency keys gets two sales orders.
  */
 export class SalesOrderBook {
@@ -35,6 +36,7 @@ export class SalesOrderBook {
     private readonly deps: {
       catalogue: Catalogue;
       stock: StockLedger;
+      holds: HoldBook;
       customers: CustomerBook;
       warehouses: () => string[];
       feed: ChangeFeed;
@@ -115,6 +117,10 @@ export class SalesOrderBook {
       );
 
     const number = `SO${++this.sequence}`;
+    // Units held for this marketplace order become its allocation (they were promised to it, not to be sold
+    // twice); converted before warehouses are chosen, so the held units count where they are.
+    const ext = input.externalReference;
+    this.deps.holds.convertForOrder(ext.marketplace, ext.order_id, number, now);
     const amounts = (amountMinor: number, rateBp: number, givenTax?: number) => {
       const tax =
         givenTax ??
@@ -236,7 +242,7 @@ export class SalesOrderBook {
     let bestAvailable = -Infinity;
     for (const site of sites) {
       const level = this.deps.stock.get(sku, site);
-      const available = level ? level.onHand - level.allocated : 0;
+      const available = level ? availableOf(level) : 0;
       if (available > bestAvailable) {
         best = site;
         bestAvailable = available;

@@ -1,4 +1,4 @@
-import type { StockLedger } from './stock-ledger';
+import { availableOf, type StockLedger } from './stock-ledger';
 
 /** One unit sold by another channel (web shop, shop floor, another marketplace the bridge does not serve). */
 export interface OtherChannelSale {
@@ -19,7 +19,8 @@ export interface OtherChannelsState {
 /**
  * Other sales channels drawing on the same stock at a steady rate (units per simulated minute). Each sale
  * takes one unit from a random SKU and warehouse that still has some available: the web shop checks its own
- * stock, so it never takes what is allocated to a sales order, and on hand never goes below 0. Marketplace
+ * stock, so it never takes what is allocated to a sales order or held for a marketplace order, and on hand never
+ * goes below 0. Marketplace
  * offers published before such a sale are stale, and the next marketplace order for that SKU oversells.
  */
 export class OtherChannels {
@@ -72,7 +73,7 @@ export class OtherChannels {
   /** Makes the sale due at `at`. */
   sellAt(at: number): void {
     this.lastAt = at;
-    const candidates = [...this.stock.levelsAsStocked()].filter((l) => l.onHand - l.allocated > 0);
+    const candidates = [...this.stock.levelsAsStocked()].filter((l) => availableOf(l) > 0);
     const when = Math.floor(at);
     if (!candidates.length) {
       this.missedSales++;

@@ -4,10 +4,20 @@ export interface StockLevel {
   warehouse: string;
   onHand: number;
   allocated: number;
+  /** Units promised to marketplace orders not yet in the ERP (holds): no other channel may sell them. */
+  held: number;
 }
 
 export type StockReason =
-  'seed' | 'adjustment' | 'allocated' | 'allocation_released' | 'shipped' | 'other_channel_sale';
+  | 'seed'
+  | 'adjustment'
+  | 'allocated'
+  | 'allocation_released'
+  | 'shipped'
+  | 'other_channel_sale'
+  | 'held'
+  | 'hold_released'
+  | 'hold_converted';
 
 export interface StockMovement {
   level: StockLevel;
@@ -15,6 +25,7 @@ export interface StockMovement {
   /** Units the movement took or gave (signed, of on_hand or allocated as the reason says). */
   quantity: number;
   salesOrderNumber?: string;
+  holdKey?: string;
   at: number;
 }
 
@@ -23,15 +34,21 @@ export interface StockView {
   warehouse: string;
   on_hand: number;
   allocated: number;
+  held: number;
+  /** What any channel may still sell: on hand − allocated − held. */
   available: number;
 }
+
+/** What any channel may still sell from this level (negative when oversold). */
+export const availableOf = (l: StockLevel): number => l.onHand - l.allocated - l.held;
 
 export const stockView = (l: StockLevel): StockView => ({
   sku: l.sku,
   warehouse: l.warehouse,
   on_hand: l.onHand,
   allocated: l.allocated,
-  available: l.onHand - l.allocated,
+  held: l.held,
+  available: availableOf(l),
 });
 
 const key = (sku: string, warehouse: string) => `${sku}\u0000${warehouse}`;
@@ -83,7 +100,7 @@ export class StockLedger {
   /** Reserves units for a sales order line; returns what was available just before. */
   allocate(sku: string, warehouse: string, quantity: number, at: number, salesOrderNumber: string): number {
     const level = this.level(sku, warehouse);
-    const availableBefore = level.onHand - level.allocated;
+    const availableBefore = availableOf(level);
     level.allocated += quantity;
     this.onMovement({ level, reason: 'allocated', quantity, salesOrderNumber, at });
     return availableBefore;
@@ -105,11 +122,33 @@ export class StockLedger {
     this.onMovement({ level, reason: 'shipped', quantity: -quantity, salesOrderNumber, at });
   }
 
+  /** Holds units for a marketplace order not yet in the ERP; the caller checked they are available. */
+  hold(sku: string, warehouse: string, quantity: number, at: number, holdKey: string): void {
+    const level = this.level(sku, warehouse);
+    if (quantity > availableOf(level)) throw new RangeError(`${sku} in ${warehouse} cannot hold ${quantity}`);
+    level.held += quantity;
+    this.onMovement({ level, reason: 'held', quantity, holdKey, at });
+  }
+
+  /** A hold ends: released (the order was refused or cancelled) or converted into a sales order's allocation. */
+  unhold(
+    sku: string,
+    warehouse: string,
+    quantity: number,
+    at: number,
+    holdKey: string,
+    reason: 'hold_released' | 'hold_converted',
+    salesOrderNumber?: string,
+  ): void {
+    const level = this.level(sku, warehouse);
+    level.held = Math.max(0, level.held - quantity);
+    this.onMovement({ level, reason, quantity: -quantity, holdKey, salesOrderNumber, at });
+  }
+
   /** Another channel sold units from what it saw available; on hand never goes below 0. */
   consume(sku: string, warehouse: string, quantity: number, at: number): void {
     const level = this.level(sku, warehouse);
-    if (quantity > level.onHand - level.allocated)
-      throw new RangeError(`${sku} in ${warehouse} is not available`);
+    if (quantity > availableOf(level)) throw new RangeError(`${sku} in ${warehouse} is not available`);
     level.onHand -= quantity;
     this.onMovement({ level, reason: 'other_channel_sale', quantity: -quantity, at });
   }
@@ -117,7 +156,7 @@ export class StockLedger {
   private level(sku: string, warehouse: string): StockLevel {
     let level = this.levels.get(key(sku, warehouse));
     if (!level) {
-      level = { sku, warehouse, onHand: 0, allocated: 0 };
+      level = { sku, warehouse, onHand: 0, allocated: 0, held: 0 };
       this.levels.set(key(sku, warehouse), level);
     }
     return level;

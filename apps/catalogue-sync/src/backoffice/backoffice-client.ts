@@ -32,6 +32,25 @@ export interface BackofficeClientOptions {
   random?: () => number;
 }
 
+/** One hold asked of the back office: units of a SKU promised to a marketplace order line. */
+export interface HoldRequest {
+  key: string;
+  sku: string;
+  quantity: number;
+  reference: { marketplace: string; order_id: string; line_id: string };
+}
+
+/** The back office's answer for one hold. */
+export type HoldAnswer =
+  { outcome: 'held'; state: 'held' | 'released' | 'converted' } | { outcome: 'refused'; code: string };
+
+/** Per-call overrides of a write: fewer retries and a shorter timeout where a caller is waiting on it. */
+export interface WriteOptions {
+  retries?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 /** The API's own limits per page. */
 const MAX_CHANGES_PER_PAGE = 1000;
 const PRODUCTS_PER_PAGE = 500;
@@ -40,8 +59,8 @@ const BEYOND_ANY_FEED = 999_999_999_999;
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
 /**
- * The back office's API (ERP/WMS/PIM), read side: the change feed, the product master and the stock, as the
- * platform's contracts. Reads are retried on 5xx, timeouts and network errors with jittered exponential
+ * The back office's API (ERP/WMS/PIM): the change feed, the product master and the stock, as the platform's
+ * contracts, and holds for reserved order lines. Reads are retried on 5xx, timeouts and network errors with jittered exponential
  * back-off, honouring `Retry-After`; what still fails is a coded error (see backoffice-errors.ts).
  */
 export class BackofficeClient {
@@ -123,21 +142,80 @@ export class BackofficeClient {
     });
   }
 
-  private describe(path: string, query: Record<string, string | number | undefined>) {
-    const url = new URL(this.base + path);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
-    return { url, text: `GET ${url.pathname}${url.search}` };
+  /**
+   * Holds units for reserved order lines (`POST /api/holds`, at most 500 per call), each answered on its own:
+   * held (or replayed: the key was already placed, in whatever state it is now) or refused with the back
+   * office's code (`insufficient_stock`, `unknown_sku`, `inactive_product`…). The call is idempotent on the
+   * keys, so it is retried like a read; a back office that does not answer is a BackofficeUnavailableError.
+   */
+  async placeHolds(holds: HoldRequest[], options: WriteOptions = {}): Promise<Map<string, HoldAnswer>> {
+    const request = this.describe('/holds', {}, 'POST');
+    const body = (await this.get(request, options.signal, { body: { holds }, ...options })) as {
+      results?: unknown;
+    };
+    if (!Array.isArray(body?.results) || body.results.length !== holds.length)
+      throw new BackofficeResponseInvalidError(request.text, 'results must be a list, one per hold asked');
+    const answers = new Map<string, HoldAnswer>();
+    for (const r of body.results as { key?: unknown; status?: unknown; hold?: unknown; error?: unknown }[]) {
+      if (typeof r?.key !== 'string')
+        throw new BackofficeResponseInvalidError(request.text, 'a result has no key');
+      if (r.status === 'held' || r.status === 'replayed') {
+        const state = (r.hold as { state?: unknown })?.state;
+        if (state !== 'held' && state !== 'released' && state !== 'converted')
+          throw new BackofficeResponseInvalidError(request.text, `hold ${r.key} has no known state`);
+        answers.set(r.key, { outcome: 'held', state });
+      } else if (r.status === 'refused') {
+        const code = (r.error as { code?: unknown })?.code;
+        answers.set(r.key, {
+          outcome: 'refused',
+          code: typeof code === 'string' ? code.slice(0, 100) : 'unknown',
+        });
+      } else throw new BackofficeResponseInvalidError(request.text, `hold ${r.key} has an unknown status`);
+    }
+    return answers;
   }
 
-  /** One GET with retries; resolves to the parsed JSON body of a 2xx answer. */
-  private async get(request: { url: URL; text: string }, signal?: AbortSignal): Promise<unknown> {
-    const retries = this.options.retries ?? 3;
+  /** Releases a hold (`DELETE /api/holds/:key`): its state after the call, or `absent` when never placed. */
+  async releaseHold(key: string, options: WriteOptions = {}): Promise<'released' | 'converted' | 'absent'> {
+    const request = this.describe(`/holds/${encodeURIComponent(key)}`, {}, 'DELETE');
+    try {
+      const body = (await this.get(request, options.signal, options)) as { state?: unknown };
+      if (body?.state === 'released' || body?.state === 'converted') return body.state;
+      throw new BackofficeResponseInvalidError(request.text, 'state must be released or converted');
+    } catch (err) {
+      if (err instanceof BackofficeRequestRefusedError && err.details.status === 404) return 'absent';
+      throw err;
+    }
+  }
+
+  private describe(path: string, query: Record<string, string | number | undefined>, method = 'GET') {
+    const url = new URL(this.base + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    return { url, method, text: `${method} ${url.pathname}${url.search}` };
+  }
+
+  /**
+   * One request with retries (GETs, and writes that are idempotent by their own keys); resolves to the parsed
+   * JSON body of a 2xx answer.
+   */
+  private async get(
+    request: { url: URL; text: string; method?: string },
+    signal?: AbortSignal,
+    write: { body?: unknown; retries?: number; timeoutMs?: number } = {},
+  ): Promise<unknown> {
+    const retries = write.retries ?? this.options.retries ?? 3;
     for (let attempt = 1; ; attempt++) {
       let failure: BackofficeUnavailableError;
       try {
         const res = await this.fetch(request.url, {
-          headers: { 'x-api-key': this.options.apiKey, accept: 'application/json' },
-          signal: this.attemptSignal(signal),
+          method: request.method ?? 'GET',
+          headers: {
+            'x-api-key': this.options.apiKey,
+            accept: 'application/json',
+            ...(write.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(write.body !== undefined ? { body: JSON.stringify(write.body) } : {}),
+          signal: this.attemptSignal(signal, write.timeoutMs),
         });
         const text = await res.text();
         if (res.ok) {
@@ -190,8 +268,8 @@ export class BackofficeClient {
     }
   }
 
-  private attemptSignal(outer?: AbortSignal): AbortSignal {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 10_000);
+  private attemptSignal(outer?: AbortSignal, timeoutMs?: number): AbortSignal {
+    const timeout = AbortSignal.timeout(timeoutMs ?? this.options.timeoutMs ?? 10_000);
     return outer ? AbortSignal.any([outer, timeout]) : timeout;
   }
 

@@ -147,6 +147,7 @@ export function toStockChanged(
     warehouse: s.warehouse ?? at.warehouse,
     available: s.available,
     onHand: s.on_hand,
+    held: s.held,
     asOf: at.asOf,
     sourceVersion: at.sourceVersion,
     reason: s.reason,

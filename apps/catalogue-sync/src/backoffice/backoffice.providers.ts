@@ -13,6 +13,8 @@ import { CatalogueSyncConfig } from '../config/catalogue-sync.config';
 import { CatalogueSyncMetrics } from '../metrics/catalogue-sync.metrics';
 import { StockLedger } from '../stock/stock-ledger';
 import { BackofficeClient } from './backoffice-client';
+import { HOLD_GATEWAY, type HoldGateway } from '../reservations/backoffice-holds';
+import { HoldWorker } from '../reservations/hold-worker.service';
 import { BackofficeFeedApplier } from './feed-applier';
 import { BackofficeFeedReader, type FeedReaderOptions } from './feed-reader.service';
 
@@ -52,7 +54,19 @@ export function createFeedReader(d: FeedReaderDeps): BackofficeFeedReader {
   );
 }
 
-/** catalogue-sync's back-office providers: the API client and the change-feed reader (under a lease). */
+/**
+ * The back office's holds over its API, one attempt each: placement is on the path of every order's
+ * reservation, so a back office that does not answer within 3 s (or asks to wait) leaves the lines reserved
+ * with holds pending, and the hold worker, with its own back-off, finishes the job. Releases go the same way.
+ */
+export function backofficeHolds(client: BackofficeClient): HoldGateway {
+  return {
+    place: (holds) => client.placeHolds(holds, { retries: 0, timeoutMs: 3_000 }),
+    release: (key) => client.releaseHold(key, { retries: 0, timeoutMs: 3_000 }),
+  };
+}
+
+/** catalogue-sync's back-office providers: the API client, holds, and the change-feed reader (under a lease). */
 export const BACKOFFICE_PROVIDERS: Provider[] = [
   {
     provide: BackofficeClient,
@@ -60,6 +74,13 @@ export const BACKOFFICE_PROVIDERS: Provider[] = [
     useFactory: (c: CatalogueSyncConfig) =>
       new BackofficeClient({ baseUrl: c.BACKOFFICE_URL, apiKey: c.BACKOFFICE_API_KEY }),
   },
+  {
+    provide: HOLD_GATEWAY,
+    inject: [CatalogueSyncConfig, BackofficeClient],
+    useFactory: (c: CatalogueSyncConfig, client: BackofficeClient) =>
+      c.BACKOFFICE_HOLDS_ENABLED ? backofficeHolds(client) : null,
+  },
+  HoldWorker,
   {
     provide: BackofficeFeedReader,
     inject: [

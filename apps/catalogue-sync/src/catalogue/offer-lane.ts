@@ -9,6 +9,7 @@ import {
 } from './catalogue-exceptions';
 import { ImportLane, type LaneContext, type LaneStep, type OpenBatch } from './import-lane';
 import { buildOffer } from './offer-builder';
+import { availableSql } from '../availability/available-sql';
 
 /**
  * Offers to a marketplace by OF24, always complete (price from the product master, quantity as published
@@ -76,8 +77,7 @@ export class OfferLane extends ImportLane {
       reserved: number;
     }[] = await this.d.dataSource.query(
       `SELECT l.sku, p.price_minor::text AS price_minor, p.currency, p.active, p.master,
-              COALESCE((SELECT SUM(w.available) FROM warehouse_stock w
-                        WHERE w.sku = l.sku AND ($2::text[] IS NULL OR w.warehouse = ANY($2))), 0)::int AS available,
+              ${availableSql('l.sku', '$2')} AS available,
               COALESCE(ss.reserved, 0)::int AS reserved
        FROM catalogue_batch_line l
        JOIN product p ON p.sku = l.sku

@@ -132,6 +132,22 @@ export class CatalogueSyncConfig extends BackboneConfig {
   @IsBoolean({ message: 'BACKOFFICE_FEED_ENABLED must be true or false' })
   BACKOFFICE_FEED_ENABLED: boolean = true;
 
+  /**
+   * Hold every reserved line in the back office (`POST /api/holds`), so other channels cannot sell it before the
+   * order is a sales order (decision 0008). `false` for back offices without holds: reservations are then this
+   * service's alone, and units sold elsewhere in the feed's lag can be promised twice.
+   */
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'BACKOFFICE_HOLDS_ENABLED must be true or false' })
+  BACKOFFICE_HOLDS_ENABLED: boolean = true;
+
+  /** How often holds still to place or to release are sent to the back office. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  HOLD_WORKER_INTERVAL_MS: number = 500;
+
   /** Push stock to the marketplaces (`false` for tests and tools that must not call Mirakl). */
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean({ message: 'STOCK_PUSH_ENABLED must be true or false' })

@@ -43,6 +43,10 @@ export class CatalogueSyncMetrics {
   readonly stockPushLatency: Histogram<'marketplace'>;
   readonly pendingPushes: Gauge<'marketplace' | 'kind'>;
   readonly reservationsOpen: Gauge;
+  /** Back-office holds by outcome (held, refused, pending, released, retry). */
+  readonly holds: Counter<'outcome'>;
+  /** Holds waiting to be placed or released in the back office. */
+  readonly holdsWaiting: Gauge<'work'>;
   readonly stockPushes: Counter<'marketplace' | 'outcome'>;
   readonly ordersGateBlocked: Gauge<'marketplace'>;
 
@@ -107,6 +111,18 @@ export class CatalogueSyncMetrics {
     this.reservationsOpen = new Gauge({
       name: 'catalogue_reservations_open',
       help: 'Units held by open (or posted, not yet consumed) reservations, all SKUs: subtracted from every published quantity',
+      registers,
+    });
+    this.holds = new Counter({
+      name: 'catalogue_backoffice_holds_total',
+      help: 'Back-office holds for reserved lines by outcome: held, refused (the back office has not the units), pending (no answer; placed later), released, late_refusal (refused after the line was reserved: an exception), retry',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.holdsWaiting = new Gauge({
+      name: 'catalogue_backoffice_holds_waiting',
+      help: 'Holds still to send to the back office, by work: place (it did not answer in time) or release',
+      labelNames: ['work'],
       registers,
     });
     this.stockPushes = new Counter({

@@ -11,6 +11,7 @@ import { publishedQuantity, safetyBufferOf } from '../availability/availability'
 
 /** Checks, inside a transaction, that this replica still holds the marketplace's lease (see the lease). */
 import type { Fence } from '../marketplaces/marketplace-loops';
+import { availableSql } from '../availability/available-sql';
 export type { Fence };
 
 /** One line of a stock import, as computed in the claim's transaction. */
@@ -95,8 +96,7 @@ export class StockPushStore {
            FOR UPDATE SKIP LOCKED
          )
          SELECT c.sku, c.first_change_at,
-           COALESCE((SELECT SUM(w.available) FROM warehouse_stock w
-                     WHERE w.sku = c.sku AND ($3::text[] IS NULL OR w.warehouse = ANY($3::text[]))), 0)::int AS available,
+           ${availableSql('c.sku', '$3')} AS available,
            COALESCE(s.reserved, 0)::int AS reserved,
            COALESCE(s.stock_as_of, s.updated_at) AS stock_as_of,
            pq.quantity AS published,

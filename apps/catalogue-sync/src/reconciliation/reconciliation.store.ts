@@ -13,6 +13,7 @@ import {
   type ExpectedOffer,
   type FoundOffer,
 } from './offer-comparison';
+import { availableSql } from '../availability/available-sql';
 
 /**
  * Offer work pending or in flight for `sku` (SQL over `$1` = marketplace, `$3` = since): an offer or product
@@ -91,8 +92,7 @@ export class ReconciliationStore {
       const rows: ExpectedRow[] = await m.query(
         `SELECT u.sku, p.sku IS NOT NULL AS known, COALESCE(p.active, false) AS active,
            p.price_minor::text AS price_minor, p.currency,
-           COALESCE((SELECT SUM(w.available) FROM warehouse_stock w
-                     WHERE w.sku = u.sku AND ($2::text[] IS NULL OR w.warehouse = ANY($2))), 0)::int AS available,
+           ${availableSql('u.sku', '$2')} AS available,
            COALESCE(ss.reserved, 0)::int AS reserved,
            ${STOCK_BUSY('u.sku')} AS stock_busy,
            ${OFFER_BUSY('u.sku', 'p', 'cs')} AS offer_busy

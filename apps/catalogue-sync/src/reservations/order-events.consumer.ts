@@ -23,8 +23,8 @@ export class OrderEventsConsumer {
 
   /**
    * A chunk of received orders in one transaction: every SKU of the chunk is locked first, in SKU order, so
-   * the chunk never deadlocks with a feed page or another chunk (each locks in SKU order too); then each
-   * order is reserved in turn, in offset order.
+   * the chunk never deadlocks with a feed page or another chunk (each locks in SKU order too); then the orders
+   * are reserved in turn, in offset order, with one call to the back office for their holds.
    */
   @ConsumesEvent(Topics.orderReceived, { batch: true })
   async onReceived(events: EventEnvelope<OrderReceived>[], ctx: BatchHandlerContext): Promise<void> {
@@ -32,14 +32,14 @@ export class OrderEventsConsumer {
       ctx.manager,
       events.flatMap((e) => e.payload.lines.map((l) => l.sku)),
     );
-    for (const event of events) {
-      const o = event.payload;
-      await this.ledger.reserveOrder(ctx.manager, {
+    await this.ledger.reserveOrders(
+      ctx.manager,
+      events.map(({ payload: o }) => ({
         marketplace: o.marketplace,
         orderId: o.orderId,
         lines: o.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity })),
-      });
-    }
+      })),
+    );
   }
 
   @ConsumesEvent(Topics.orderAccepted)

@@ -1,20 +1,52 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
   Topics,
   type LineReservation,
+  type OrderReservationDecided,
   type ReservationChanged,
   type ReservationState,
 } from '@seller-bridge/contracts';
-import { CLOCK, OutboxWriter, type Clock, type PendingEvent } from '@seller-bridge/service-kit';
+import {
+  BACKBONE_LOGGER,
+  CLOCK,
+  OutboxWriter,
+  TransientError,
+  type BackboneLogger,
+  type Clock,
+  type PendingEvent,
+} from '@seller-bridge/service-kit';
+import type { HoldAnswer } from '../backoffice/backoffice-client';
+import { HOLD_GATEWAY, holdKey, REFUSED_BY_BACKOFFICE, type HoldGateway } from './backoffice-holds';
 import { CatalogueSyncConfig } from '../config/catalogue-sync.config';
 import { queueStockPush } from '../availability/pending-pushes';
+import { CatalogueSyncMetrics } from '../metrics/catalogue-sync.metrics';
 
 export interface OrderToReserve {
   marketplace: string;
   orderId: string;
   lines: { lineId: string; sku: string; quantity: number }[];
 }
+
+/** What a recorded line's reason says its outcome was. */
+function outcomeOfReason(reason: string): LineReservation['outcome'] {
+  if (reason === 'UNKNOWN_SKU') return 'unknown-sku';
+  if (reason === 'NO_STOCK' || reason === 'HOLD_ALREADY_RELEASED') return 'insufficient-stock';
+  const refused = Object.values(REFUSED_BY_BACKOFFICE).find((r) => r.reason === reason);
+  return refused?.outcome ?? 'reserved';
+}
+
+/** A released line's hold goes back to the back office (the hold worker sends the release). */
+const HOLD_ON_RELEASE = (
+  now: string,
+) => `hold_state = CASE WHEN hold_state IN ('held', 'pending') THEN 'releasing'
+  ELSE hold_state END, hold_next_at = CASE WHEN hold_state IN ('held', 'pending') THEN ${now} ELSE hold_next_at END,
+  hold_attempts = 0`;
+/** A consumed line's hold was converted by its sales order; one still pending is no longer needed. */
+const HOLD_ON_CONSUME = `hold_state = CASE WHEN hold_state = 'held' THEN 'converted' WHEN hold_state = 'pending' THEN 'none'
+  ELSE hold_state END`;
+
+export type HoldState = 'none' | 'pending' | 'held' | 'releasing' | 'released' | 'converted' | 'refused';
 
 interface HeldRow {
   sku: string;
@@ -38,75 +70,100 @@ export class ReservationLedger {
     private readonly outbox: OutboxWriter,
     @Inject(CLOCK) private readonly clock: Clock,
     config: CatalogueSyncConfig,
+    /** The back office's holds; without them reservations are this service's alone (holds off, tests). */
+    @Optional() @Inject(HOLD_GATEWAY) private readonly holds?: HoldGateway,
+    @Optional() @Inject(BACKBONE_LOGGER) private readonly logger?: BackboneLogger,
+    @Optional() private readonly metrics?: CatalogueSyncMetrics,
   ) {
     this.marketplaces = config.MARKETPLACES.map((m) => m.code);
   }
 
   /**
    * Tries every line of a newly received order: a line is reserved when the SKU is known and
-   * `available − reserved` (earlier lines of the same order included) covers it. Emits one reservation
-   * change per line and the order's decision. A second call for an order already decided changes nothing
-   * and returns the first outcome.
+   * `available − reserved` (earlier lines of the same order included) covers it, and the back office holds it
+   * (when holds are on). Emits one reservation change per line and the order's decision. A second call for an
+   * order already decided changes nothing and returns the first outcome.
    */
   async reserveOrder(m: EntityManager, order: OrderToReserve): Promise<LineReservation[]> {
-    const now = this.clock.now();
-    const seen: unknown[] = await m.query(
-      `INSERT INTO order_seen (marketplace, order_id, decided_at) VALUES ($1, $2, $3)
-       ON CONFLICT DO NOTHING RETURNING order_id`,
-      [order.marketplace, order.orderId, now],
-    );
-    if (seen.length === 0) return this.outcomesOf(m, order);
+    return (await this.reserveOrders(m, [order]))[0];
+  }
 
-    const skus = [...new Set(order.lines.map((l) => l.sku))].sort();
-    const stock = await this.lockSkus(m, skus);
-    const outcomes: LineReservation[] = [];
-    const changes: PendingEvent<ReservationChanged>[] = [];
-    for (const line of order.lines) {
-      const s = stock.get(line.sku)!;
-      const reservable = s.available - s.reserved;
-      const outcome: LineReservation['outcome'] = !s.known
-        ? 'unknown-sku'
-        : line.quantity <= reservable
-          ? 'reserved'
-          : 'insufficient-stock';
-      const state: ReservationState = outcome === 'reserved' ? 'open' : 'rejected';
-      const reason =
-        outcome === 'reserved' ? 'ORDER_RECEIVED' : outcome === 'unknown-sku' ? 'UNKNOWN_SKU' : 'NO_STOCK';
-      if (state === 'open') s.reserved += line.quantity;
-      await m.query(
-        `INSERT INTO reservation (marketplace, order_id, order_line_id, sku, quantity, state, reason, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-         ON CONFLICT (marketplace, order_id, order_line_id) DO NOTHING`,
-        [order.marketplace, order.orderId, line.lineId, line.sku, line.quantity, state, reason, now],
+  /**
+   * {@link reserveOrder} for several orders in turn, in one transaction and with one call to the back office:
+   * every line is first planned against the stock held here (in order, each order seeing the earlier ones),
+   * then the planned lines are held in the back office in the same order, then the outcomes are recorded. A
+   * back office that does not answer does not hold orders up: their lines are reserved with the hold pending,
+   * and the hold worker places it later (an exception if the units turn out to be gone).
+   */
+  async reserveOrders(m: EntityManager, orders: readonly OrderToReserve[]): Promise<LineReservation[][]> {
+    const now = this.clock.now();
+    const answers = new Map<OrderToReserve, LineReservation[]>();
+    const fresh: OrderToReserve[] = [];
+    for (const order of orders) {
+      const seen: unknown[] = await m.query(
+        `INSERT INTO order_seen (marketplace, order_id, decided_at) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING RETURNING order_id`,
+        [order.marketplace, order.orderId, now],
       );
-      outcomes.push({
-        orderLineId: line.lineId,
-        sku: line.sku,
-        quantity: line.quantity,
-        outcome,
-        reservable,
-      });
-      changes.push(
-        this.change(
+      if (seen.length === 0) answers.set(order, await this.outcomesOf(m, order));
+      else fresh.push(order);
+    }
+    if (fresh.length === 0) return orders.map((o) => answers.get(o)!);
+
+    const stock = await this.lockSkus(
+      m,
+      [...new Set(fresh.flatMap((o) => o.lines.map((l) => l.sku)))].sort(),
+    );
+    const planned = this.plan(fresh, stock);
+    const holds = await this.placeHolds(planned.filter((p) => p.outcome === 'reserved'));
+
+    const changes: PendingEvent<ReservationChanged>[] = [];
+    const decisions: PendingEvent<OrderReservationDecided>[] = [];
+    const rows: unknown[][] = [];
+    for (const order of fresh) {
+      const outcomes: LineReservation[] = [];
+      for (const p of planned.filter((x) => x.order === order)) {
+        const hold = p.outcome === 'reserved' ? holds.get(p.key) : undefined;
+        const outcome = hold?.refused?.outcome ?? p.outcome;
+        const reason = hold?.refused?.reason ?? p.reason;
+        const state: ReservationState = outcome === 'reserved' ? 'open' : 'rejected';
+        const s = stock.get(p.line.sku)!;
+        if (state === 'open') s.reserved += p.line.quantity;
+        const holdState = hold?.state ?? 'none';
+        rows.push([
           order.marketplace,
           order.orderId,
-          line.lineId,
-          line.sku,
-          line.quantity,
+          p.line.lineId,
+          p.line.sku,
+          p.line.quantity,
           state,
           reason,
-          s.reserved,
-          now,
-        ),
-      );
-    }
-    await this.saveReserved(m, stock, now);
-    // Only a reservation changes what is published: rejected lines (no stock, unknown SKU) queue nothing.
-    const reservedSkus = outcomes.filter((o) => o.outcome === 'reserved').map((o) => o.sku);
-    await queueStockPush(m, this.marketplaces, reservedSkus, now);
-    await this.outbox.emitMany(m, [
-      ...changes,
-      {
+          holdState,
+          holdState === 'pending' ? now : null,
+        ]);
+        outcomes.push({
+          orderLineId: p.line.lineId,
+          sku: p.line.sku,
+          quantity: p.line.quantity,
+          outcome,
+          reservable: p.reservable,
+        });
+        changes.push(
+          this.change(
+            order.marketplace,
+            order.orderId,
+            p.line.lineId,
+            p.line.sku,
+            p.line.quantity,
+            state,
+            reason,
+            s.reserved,
+            now,
+          ),
+        );
+      }
+      answers.set(order, outcomes);
+      decisions.push({
         topic: Topics.orderReservationDecided,
         payload: {
           marketplace: order.marketplace,
@@ -115,9 +172,107 @@ export class ReservationLedger {
           decidedAt: now.toISOString(),
         },
         meta: { marketplace: order.marketplace },
-      },
-    ]);
-    return outcomes;
+      });
+    }
+    const column = (i: number) => rows.map((r) => r[i]);
+    await m.query(
+      `INSERT INTO reservation (marketplace, order_id, order_line_id, sku, quantity, state, reason, hold_state, hold_next_at, created_at, updated_at)
+       SELECT *, $10::timestamptz, $10::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[],
+         $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+       ON CONFLICT (marketplace, order_id, order_line_id) DO NOTHING`,
+      [...[0, 1, 2, 3, 4, 5, 6, 7, 8].map(column), now],
+    );
+    await this.saveReserved(m, stock, now);
+    // Only a reservation changes what is published: rejected lines (no stock, unknown SKU) queue nothing.
+    const reservedSkus = [...answers.values()]
+      .flat()
+      .filter((o) => o.outcome === 'reserved')
+      .map((o) => o.sku);
+    await queueStockPush(m, this.marketplaces, reservedSkus, now);
+    await this.outbox.emitMany(m, [...changes, ...decisions]);
+    return orders.map((o) => answers.get(o)!);
+  }
+
+  /** Every line against the stock held here, orders in turn; the stock map is left as it was. */
+  private plan(
+    orders: OrderToReserve[],
+    stock: Map<string, { available: number; reserved: number; known: boolean }>,
+  ) {
+    const tentative = new Map([...stock].map(([sku, s]) => [sku, s.reserved]));
+    return orders.flatMap((order) =>
+      order.lines.map((line) => {
+        const s = stock.get(line.sku)!;
+        const reservable = s.available - tentative.get(line.sku)!;
+        const outcome: LineReservation['outcome'] = !s.known
+          ? 'unknown-sku'
+          : line.quantity <= reservable
+            ? 'reserved'
+            : 'insufficient-stock';
+        if (outcome === 'reserved') tentative.set(line.sku, tentative.get(line.sku)! + line.quantity);
+        const reason =
+          outcome === 'reserved' ? 'ORDER_RECEIVED' : outcome === 'unknown-sku' ? 'UNKNOWN_SKU' : 'NO_STOCK';
+        return {
+          order,
+          line,
+          outcome,
+          reason,
+          reservable,
+          key: holdKey(order.marketplace, order.orderId, line.lineId),
+        };
+      }),
+    );
+  }
+
+  /**
+   * Holds the planned lines in the back office, in plan order. Per key: the hold state to record, or the
+   * refusal that turns the line down. Without holds every line is `none`; without an answer, `pending`.
+   */
+  private async placeHolds(
+    lines: { order: OrderToReserve; line: OrderToReserve['lines'][number]; key: string }[],
+  ): Promise<Map<string, { state: HoldState; refused?: (typeof REFUSED_BY_BACKOFFICE)[string] }>> {
+    const out = new Map<string, { state: HoldState; refused?: (typeof REFUSED_BY_BACKOFFICE)[string] }>();
+    if (!this.holds || lines.length === 0) return out;
+    let answers: Map<string, HoldAnswer>;
+    try {
+      answers = await this.holds.place(
+        lines.map(({ order, line, key }) => ({
+          key,
+          sku: line.sku,
+          quantity: line.quantity,
+          reference: { marketplace: order.marketplace, order_id: order.orderId, line_id: line.lineId },
+        })),
+      );
+    } catch (err) {
+      if (!(err instanceof TransientError)) throw err;
+      this.logger?.warn(
+        { err, lines: lines.length },
+        'back office did not answer the holds; lines reserved with holds pending',
+      );
+      for (const { key } of lines) out.set(key, { state: 'pending' });
+      this.metrics?.holds.inc({ outcome: 'pending' }, lines.length);
+      return out;
+    }
+    for (const { key } of lines) {
+      const a = answers.get(key);
+      if (a?.outcome === 'held')
+        out.set(
+          key,
+          a.state === 'released'
+            ? {
+                state: 'released',
+                refused: { outcome: 'insufficient-stock', reason: 'HOLD_ALREADY_RELEASED' },
+              }
+            : { state: a.state },
+        );
+      else if (a?.outcome === 'refused' && REFUSED_BY_BACKOFFICE[a.code])
+        out.set(key, { state: 'none', refused: REFUSED_BY_BACKOFFICE[a.code] });
+      else out.set(key, { state: 'pending' }); // an answer we cannot act on: the worker tries again, then raises
+      const o = out.get(key)!;
+      this.metrics?.holds.inc({
+        outcome: o.refused ? 'refused' : o.state === 'pending' ? 'pending' : 'held',
+      });
+    }
+    return out;
   }
 
   /** Releases the held reservations of an order's lines (all lines when `lineIds` is absent). */
@@ -215,7 +370,8 @@ export class ReservationLedger {
     const stock = await this.lockSkus(m, [...new Set(held.map((h) => h.sku))].sort());
     // TypeORM answers an UPDATE … RETURNING with [rows, affected].
     const [moved] = (await m.query(
-      `UPDATE reservation SET state = $${params.length + 1}, reason = $${params.length + 2}, updated_at = $${params.length + 3}
+      `UPDATE reservation SET state = $${params.length + 1}, reason = $${params.length + 2}, updated_at = $${params.length + 3},
+         ${to === 'released' ? HOLD_ON_RELEASE(`$${params.length + 3}::timestamptz`) : HOLD_ON_CONSUME}
        WHERE ${where} RETURNING sku, quantity, order_line_id, marketplace, order_id`,
       [...params, to, reason, now],
     )) as [HeldRow[], number];
@@ -284,12 +440,7 @@ export class ReservationLedger {
       orderLineId: r.order_line_id,
       sku: r.sku,
       quantity: r.quantity,
-      outcome:
-        r.reason === 'UNKNOWN_SKU'
-          ? 'unknown-sku'
-          : r.reason === 'NO_STOCK'
-            ? 'insufficient-stock'
-            : 'reserved',
+      outcome: outcomeOfReason(r.reason),
       reservable: 0,
     }));
   }

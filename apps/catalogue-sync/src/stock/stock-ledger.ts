@@ -4,7 +4,11 @@ import type { ProductChanged, StockChanged } from '@seller-bridge/contracts';
 import { CLOCK, type Clock } from '@seller-bridge/service-kit';
 import { CatalogueSyncConfig } from '../config/catalogue-sync.config';
 import { queueStockPush } from '../availability/pending-pushes';
+import { AVAILABLE_WITH_OUR_HOLDS } from '../availability/available-sql';
 import { ReservationLedger } from '../reservations/reservation-ledger';
+
+/** Σ over every warehouse, as reservations count it (see available-sql.ts). */
+const WITH_OUR_HOLDS = `COALESCE(SUM(${AVAILABLE_WITH_OUR_HOLDS}), 0)`;
 
 /**
  * The back office's stock and product master as catalogue-sync holds them. A figure is applied only when it
@@ -26,10 +30,10 @@ export class StockLedger {
   /** Applies one warehouse figure; false when an equal or newer one is already held. */
   async applyStock(m: EntityManager, s: StockChanged): Promise<boolean> {
     const applied: unknown[] = await m.query(
-      `INSERT INTO warehouse_stock AS w (sku, warehouse, available, on_hand, as_of, source_version, source, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO warehouse_stock AS w (sku, warehouse, available, on_hand, as_of, source_version, source, updated_at, held)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (sku, warehouse) DO UPDATE SET
-         available = EXCLUDED.available, on_hand = EXCLUDED.on_hand, as_of = EXCLUDED.as_of,
+         available = EXCLUDED.available, on_hand = EXCLUDED.on_hand, as_of = EXCLUDED.as_of, held = EXCLUDED.held,
          source_version = EXCLUDED.source_version, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at
        WHERE (EXCLUDED.as_of, COALESCE(EXCLUDED.source_version, -1)) > (w.as_of, COALESCE(w.source_version, -1))
        RETURNING sku`,
@@ -42,6 +46,7 @@ export class StockLedger {
         s.sourceVersion ?? null,
         s.source,
         this.clock.now(),
+        s.held ?? 0,
       ],
     );
     if (applied.length === 0) return false;
@@ -49,7 +54,7 @@ export class StockLedger {
     await m.query(
       `UPDATE sku_stock SET known = true, updated_at = $2,
          stock_as_of = GREATEST(COALESCE(stock_as_of, $3), $3),
-         available = (SELECT COALESCE(SUM(available), 0) FROM warehouse_stock WHERE sku = $1)
+         available = (SELECT ${WITH_OUR_HOLDS} FROM warehouse_stock w WHERE w.sku = $1)
        WHERE sku = $1`,
       [s.sku, this.clock.now(), new Date(s.asOf)],
     );
@@ -100,10 +105,10 @@ export class StockLedger {
     const rows = [...latest.values()];
     const now = this.clock.now();
     await m.query(
-      `INSERT INTO warehouse_stock AS w (sku, warehouse, available, on_hand, as_of, source_version, source, updated_at)
-       SELECT * , $8::timestamptz FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::timestamptz[], $6::bigint[], $7::text[])
+      `INSERT INTO warehouse_stock AS w (sku, warehouse, available, on_hand, as_of, source_version, source, held, updated_at)
+       SELECT * , $9::timestamptz FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::timestamptz[], $6::bigint[], $7::text[], $8::int[])
        ON CONFLICT (sku, warehouse) DO UPDATE SET
-         available = EXCLUDED.available, on_hand = EXCLUDED.on_hand, as_of = EXCLUDED.as_of,
+         available = EXCLUDED.available, on_hand = EXCLUDED.on_hand, as_of = EXCLUDED.as_of, held = EXCLUDED.held,
          source_version = EXCLUDED.source_version, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at`,
       [
         rows.map((r) => r.sku),
@@ -113,6 +118,7 @@ export class StockLedger {
         rows.map((r) => new Date(r.asOf)),
         rows.map((r) => r.sourceVersion ?? null),
         rows.map((r) => r.source),
+        rows.map((r) => r.held ?? 0),
         now,
       ],
     );
@@ -125,7 +131,7 @@ export class StockLedger {
     await m.query(
       `UPDATE sku_stock s SET known = true, updated_at = $3,
          stock_as_of = GREATEST(COALESCE(s.stock_as_of, v.as_of), v.as_of),
-         available = (SELECT COALESCE(SUM(w.available), 0) FROM warehouse_stock w WHERE w.sku = s.sku)
+         available = (SELECT ${WITH_OUR_HOLDS} FROM warehouse_stock w WHERE w.sku = s.sku)
        FROM unnest($1::text[], $2::timestamptz[]) AS v(sku, as_of) WHERE s.sku = v.sku`,
       [[...touched.keys()], [...touched.values()], now],
     );

@@ -74,7 +74,8 @@ export class ProductChanged {
 
 /**
  * The stock of one SKU in one warehouse. `available` is what can still be promised (on hand less what open
- * sales orders already hold). `asOf` is the back office's time for the figure, `sourceVersion` its change
+ * sales orders are allocated, less `held`). `held` is what the back office holds for marketplace orders the
+ * platform reserved and the ERP has not yet taken as sales orders (decision 0008). `asOf` is the back office's time for the figure, `sourceVersion` its change
  * feed position when known: a later figure always has a later (asOf, sourceVersion).
  */
 export class StockChanged {
@@ -93,6 +94,12 @@ export class StockChanged {
   @IsInt()
   @Min(0)
   onHand: number;
+
+  /** Units held for the platform's marketplace orders, already out of `available` (0 when absent). */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  held?: number;
 
   @IsISO8601()
   asOf: string;
