@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { bigOptions, simulate } from './no-oversell.simulation';
@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   ].join('; ');
   const date = execFileSync('date', ['-u', '+%Y-%m-%d %H:%M UTC']).toString().trim();
   const docs = resolve(__dirname, '../../../../docs/benchmarks.md');
-  appendFileSync(docs, markdownReport(figures, { date, machine }));
+  const withHeading = !readFileSync(docs, 'utf8').includes('## No-oversell simulation');
+  appendFileSync(docs, markdownReport(figures, { date, machine, withHeading }));
   process.stdout.write(`figures appended to ${docs}\n`);
 }
 

@@ -3,7 +3,10 @@ import type { SimulationFigures } from './no-oversell.simulation';
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 /** The figures of a run as a docs/benchmarks.md section. */
-export function markdownReport(f: SimulationFigures, at: { date: string; machine: string }): string {
+export function markdownReport(
+  f: SimulationFigures,
+  at: { date: string; machine: string; withHeading: boolean },
+): string {
   const o = f.options;
   const d = f.decisions;
   const pushes = Object.entries(f.pushes)
@@ -54,10 +57,9 @@ export function markdownReport(f: SimulationFigures, at: { date: string; machine
     ],
   ];
   return [
+    ...(at.withHeading ? ['', '## No-oversell simulation'] : []),
     '',
-    '## No-oversell simulation',
-    '',
-    `### ${at.date} — ${f.skus} SKUs, ${o.hours} simulated hours (+10 min drain), ${f.realSeconds} s real time`,
+    `### ${at.date} — no-oversell simulation, ${f.skus} SKUs, ${o.hours} simulated hours (+10 min drain), ${f.realSeconds} s real time`,
     '',
     `Machine: ${at.machine}`,
     '',

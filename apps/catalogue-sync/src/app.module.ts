@@ -26,6 +26,18 @@ export const CATALOGUE_SYNC_PRODUCES = [
   Topics.exceptionResolved,
 ];
 
+/** Topics catalogue-sync consumes (its consumers' `@ConsumesEvent`); tests start their groups at the end. */
+export const CATALOGUE_SYNC_CONSUMES = [
+  Topics.stockChanged,
+  Topics.productChanged,
+  Topics.orderReceived,
+  Topics.orderAccepted,
+  Topics.orderRefused,
+  Topics.orderCancelled,
+  Topics.orderPostedToErp,
+  Topics.marketplacePolled,
+];
+
 @Module({})
 export class AppModule {
   static register(configValues?: CatalogueSyncConfig): DynamicModule {

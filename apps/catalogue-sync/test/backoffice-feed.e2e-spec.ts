@@ -7,11 +7,13 @@ import { createLogger, loadConfig, OutboxWriter, SystemClock } from '@seller-bri
 import { Test } from '@nestjs/testing';
 import {
   createTestDatabase,
+  startConsumerGroupsAtEnd,
+  testKafka,
   testBrokers,
   waitFor,
   type TestDatabase,
 } from '@seller-bridge/service-kit/testing';
-import { AppModule } from '../src/app.module';
+import { AppModule, CATALOGUE_SYNC_CONSUMES } from '../src/app.module';
 import { BackofficeClient } from '../src/backoffice/backoffice-client';
 import { createFeedReader } from '../src/backoffice/backoffice.providers';
 import type { BackofficeFeedReader } from '../src/backoffice/feed-reader.service';
@@ -439,6 +441,12 @@ describe('back-office feed (sandbox + PostgreSQL)', () => {
     const cursorOf = async () =>
       (await wired.dataSource.query(`SELECT last_seq FROM feed_cursor WHERE source = 'backoffice'`))[0]
         ?.last_seq;
+    // Only events sent from now on: earlier tests on the shared broker left stock and orders on these topics.
+    await startConsumerGroupsAtEnd(
+      testKafka('cs-test-admin'),
+      `cs-${wired.name.slice(-8)}`,
+      CATALOGUE_SYNC_CONSUMES.map((t) => t.name),
+    );
     try {
       const off = await start('false');
       await new Promise((r) => setTimeout(r, 300));
@@ -447,8 +455,6 @@ describe('back-office feed (sandbox + PostgreSQL)', () => {
 
       const on = await start('true');
       try {
-        // Generous: the service also consumes the shared stock topic from its start (every earlier run's
-        // events), and those transactions contend with the full load's.
         expect(await waitFor(async () => Number(await cursorOf()) === head(), 45_000, 50)).toBe(true);
         const lease = await wired.dataSource.query(`SELECT name FROM backbone_lease`);
         expect(lease).toEqual([{ name: 'catalogue-sync:backoffice-feed' }]);

@@ -5,12 +5,13 @@ import { encodeEvent, Topics, type OrderReceived, type TopicDefinition } from '@
 import { loadConfig } from '@seller-bridge/service-kit';
 import {
   createTestDatabase,
+  startConsumerGroupsAtEnd,
   testBrokers,
   testKafka,
   waitFor,
   type TestDatabase,
 } from '@seller-bridge/service-kit/testing';
-import { AppModule } from '../src/app.module';
+import { AppModule, CATALOGUE_SYNC_CONSUMES } from '../src/app.module';
 import { CatalogueSyncConfig } from '../src/config/catalogue-sync.config';
 import { CATALOGUE_ENTITIES, CATALOGUE_MIGRATIONS } from '../src/database/data-source';
 
@@ -46,6 +47,12 @@ describe('catalogue-sync: reservations driven by order events over Kafka', () =>
       ]),
     });
     process.env.UNUSED_KEY = 'unused-key-value';
+    // Only this test's events: earlier tests on the shared broker left orders on these topics.
+    await startConsumerGroupsAtEnd(
+      testKafka('cs-test-admin'),
+      config.SERVICE_NAME,
+      CATALOGUE_SYNC_CONSUMES.map((t) => t.name),
+    );
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config)] }).compile();
     app = moduleRef.createNestApplication();
     app.enableShutdownHooks();

@@ -16,6 +16,7 @@ import { CatalogueExceptions } from './catalogue-exceptions';
 import { DEFAULT_CATALOGUE_OPTIONS, type CatalogueOptions } from './catalogue-options';
 import { CataloguePublisher } from './catalogue-publisher.service';
 import { FullSyncTracker } from './full-sync-tracker';
+import { OfferFileSync } from './offer-file-sync';
 import { OfferLane } from './offer-lane';
 import { ProductLane } from './product-lane';
 
@@ -58,6 +59,20 @@ export function createCataloguePublisher(p: CataloguePublisherParts): CatalogueP
     options,
     enabled: p.config.CATALOGUE_PUSH_ENABLED,
     leaseFor: p.leaseFor,
+  });
+}
+
+/** The full offer sync by file (OF01) for large catalogues (the `full-offer-sync` command, the benchmark). */
+export function createOfferFileSync(p: Omit<CataloguePublisherParts, 'clients' | 'leaseFor'>): OfferFileSync {
+  return new OfferFileSync({
+    dataSource: p.dataSource,
+    clock: p.clock,
+    metrics: p.metrics,
+    logger: p.logger.child({ component: 'offer-file-sync' }),
+    exceptions: new CatalogueExceptions(p.outbox, p.config.SERVICE_NAME),
+    options: { ...DEFAULT_CATALOGUE_OPTIONS, ...p.options },
+    marketplaces: p.config.MARKETPLACES.map((m) => m.code),
+    acceptedProductsOnly: p.config.CATALOGUE_PUSH_ENABLED,
   });
 }
 

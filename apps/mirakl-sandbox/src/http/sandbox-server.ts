@@ -107,6 +107,8 @@ export interface SandboxOptions {
 }
 
 const MAX_BODY = 1_000_000;
+/** Import files (OF01, STO01, P41 multipart uploads): a full offer file of a million lines is ~100 MB. */
+const MAX_IMPORT_FILE = 512 * 1024 * 1024;
 
 /**
  * Mirakl's seller API for several marketplaces at once, each under `/mp/<code>` (its own instance: base URL
@@ -245,7 +247,8 @@ export class MiraklSandbox {
     if (this.random() < faults.error5xxRate)
       return send(res, 500, { status: 500, message: 'Internal Server Error' });
 
-    const body = await readBody(req);
+    const isUpload = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
+    const body = await readBody(req, isUpload ? MAX_IMPORT_FILE : MAX_BODY);
     if (body === undefined) return send(res, 413, { status: 413, message: 'Payload too large' });
     if (req.method === 'PUT' && faults.require411 && body.length === 0) {
       return send(res, 411, { status: 411, message: 'Length Required' });
@@ -376,12 +379,12 @@ function send(
 }
 
 /** The request body; undefined when it exceeds the limit (the caller answers 413). */
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+async function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<Buffer | undefined> {
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return undefined;
+    if (size > limit) return undefined;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

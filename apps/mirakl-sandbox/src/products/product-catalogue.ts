@@ -33,7 +33,7 @@ export const PRODUCT_COLUMNS = ['sku', 'title', 'category', 'ean', 'brand', 'des
  * by the operator's product SKU (`SKU`), the shop's own SKU of an imported product (`SHOP_SKU`) or an EAN.
  */
 export class ProductCatalogue {
-  private readonly products = new Map<string, Map<string, Product>>();
+  private readonly products = new Map<string, Shop>();
   private seq = 100_000_000_000;
 
   /** P41, one line: creates or updates the shop's product; throws `ProductLineError` when refused. */
@@ -48,10 +48,10 @@ export class ProductCatalogue {
       throw new ProductLineError(`The category '${category ?? ''}' does not exist`);
     if (ean !== null && !validEan(ean)) throw new ProductLineError(`The EAN '${ean}' is invalid`);
     const shop = this.of(marketplace);
-    const sameEan = ean ? [...shop.values()].find((p) => p.ean === ean && p.shop_sku !== sku) : undefined;
-    if (sameEan)
+    const sameEan = ean ? shop.byEan.get(ean) : undefined;
+    if (sameEan && sameEan.shop_sku !== sku)
       throw new ProductLineError(`The EAN '${ean}' is already used by product ${sameEan.product_sku}`);
-    const existing = [...shop.values()].find((p) => p.shop_sku === sku);
+    const existing = shop.byShopSku.get(sku);
     const product: Product = {
       product_sku: existing?.product_sku ?? `MKP${++this.seq}`,
       shop_sku: sku,
@@ -62,7 +62,10 @@ export class ProductCatalogue {
       description: row.description?.trim() || null,
       ean,
     };
-    shop.set(product.product_sku, product);
+    if (existing?.ean && existing.ean !== ean) shop.byEan.delete(existing.ean);
+    shop.bySku.set(product.product_sku, product);
+    shop.byShopSku.set(sku, product);
+    if (ean) shop.byEan.set(ean, product);
     return product;
   }
 
@@ -71,25 +74,33 @@ export class ProductCatalogue {
     const shop = this.of(marketplace);
     switch (type.toUpperCase()) {
       case 'SKU':
-        return shop.get(id);
+        return shop.bySku.get(id);
       case 'SHOP_SKU':
-        return [...shop.values()].find((p) => p.shop_sku === id);
+        return shop.byShopSku.get(id);
       case 'EAN':
-        return [...shop.values()].find((p) => p.ean === id);
+        return shop.byEan.get(id);
       default:
         return undefined;
     }
   }
 
   list(marketplace: string): Product[] {
-    return [...this.of(marketplace).values()];
+    return [...this.of(marketplace).bySku.values()];
   }
 
-  private of(marketplace: string): Map<string, Product> {
+  private of(marketplace: string): Shop {
     let shop = this.products.get(marketplace);
-    if (!shop) this.products.set(marketplace, (shop = new Map()));
+    if (!shop)
+      this.products.set(marketplace, (shop = { bySku: new Map(), byShopSku: new Map(), byEan: new Map() }));
     return shop;
   }
+}
+
+/** One marketplace's products, by the operator's SKU, by the shop's SKU and by EAN (a million stays fast). */
+interface Shop {
+  bySku: Map<string, Product>;
+  byShopSku: Map<string, Product>;
+  byEan: Map<string, Product>;
 }
 
 /** EAN-13 / EAN-8 / UPC-A (GTIN) with a valid check digit. */

@@ -52,6 +52,8 @@ export interface MiraklCallObserver {
 export interface TransportOptions {
   limiter: CallLimiter;
   timeoutMs?: number;
+  /** Time allowed for an import upload (multipart: OF01, STO01, P41), default 10 min. */
+  uploadTimeoutMs?: number;
   /** Extra tries of a read (GET) after a 5xx, a 429 or no response. Writes are never repeated here. */
   readRetries?: number;
   retryBaseMs?: number;
@@ -153,7 +155,10 @@ export class MiraklTransport {
       headers,
       body,
       redirect: 'error', // a redirect could carry the key to another host
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      // An import file can be large (a full offer file is ~100 MB): its upload gets its own, longer budget.
+      signal: AbortSignal.timeout(
+        req.form ? (this.options.uploadTimeoutMs ?? 10 * 60_000) : (this.options.timeoutMs ?? 30_000),
+      ),
     });
     const text = await res.text();
     if (res.ok) {

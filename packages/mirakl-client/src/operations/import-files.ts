@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import type { ImportErrorLine, StockLine } from './offer-types';
+import type { ImportErrorLine, MiraklOfferUpdate, StockLine } from './offer-types';
 
 /** A `;`-separated value, quoted, inner quotes doubled (Mirakl's import format). */
 const cell = (v: string | number) => `"${String(v).replace(/"/g, '""')}"`;
@@ -17,6 +17,33 @@ export function stockFile(lines: readonly StockLine[]): string {
     [['offer-sku', 'quantity', 'warehouse-code', 'update-delete'].map(cell).join(';'), ...rows].join('\n') +
     '\n'
   );
+}
+
+/** OF01's columns for the fields a complete offer carries (Mirakl's offer import format), and the OF24 field of each. */
+export const OFFER_FILE_COLUMNS = {
+  sku: 'shop_sku',
+  'product-id': 'product_id',
+  'product-id-type': 'product_id_type',
+  price: 'price',
+  quantity: 'quantity',
+  state: 'state_code',
+  description: 'description',
+  'leadtime-to-ship': 'leadtime_to_ship',
+  'update-delete': 'update_delete',
+} as const satisfies Record<string, keyof MiraklOfferUpdate>;
+
+/** The header line of an OF01 file of complete offers. */
+export function offerFileHeader(): string {
+  return `${Object.keys(OFFER_FILE_COLUMNS).map(cell).join(';')}\n`;
+}
+
+/** One offer as a line of an OF01 file (with its line break); files are written a line at a time, streamed. */
+export function offerFileRow(o: MiraklOfferUpdate): string {
+  if (/[\r\n]/.test(o.shop_sku))
+    throw new RangeError(`offer sku ${JSON.stringify(o.shop_sku)} has a line break`);
+  return `${Object.values(OFFER_FILE_COLUMNS)
+    .map((field) => cell((o[field] as string | number | null | undefined) ?? ''))
+    .join(';')}\n`;
 }
 
 /**

@@ -340,9 +340,12 @@ export class MiraklClient {
     return { importId: body.import_id };
   }
 
-  /** OF01: an offers file (CSV, `;`), NORMAL (create/update the lines) or REPLACE (also delete the rest). */
+  /**
+   * OF01: an offers file (CSV, `;`), NORMAL (create/update the lines) or REPLACE (also delete the rest). A
+   * `Blob` (e.g. `fs.openAsBlob`) is streamed from where it lies: a file of a million offers never sits in memory.
+   */
   async importOffers(
-    file: string | Uint8Array,
+    file: string | Uint8Array | Blob,
     mode: 'NORMAL' | 'REPLACE' = 'NORMAL',
   ): Promise<{ importId: number }> {
     const body = await this.importCall<{ import_id: number }>(
@@ -455,9 +458,13 @@ export class MiraklClient {
     return res.body;
   }
 
-  private form(file: string | Uint8Array, filename: string, fields: Record<string, string> = {}): FormData {
+  private form(
+    file: string | Uint8Array | Blob,
+    filename: string,
+    fields: Record<string, string> = {},
+  ): FormData {
     const form = new FormData();
-    form.append('file', new Blob([file], { type: 'text/csv' }), filename);
+    form.append('file', file instanceof Blob ? file : new Blob([file], { type: 'text/csv' }), filename);
     for (const [name, value] of Object.entries(fields)) form.append(name, value);
     return form;
   }

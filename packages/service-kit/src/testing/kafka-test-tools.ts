@@ -28,6 +28,40 @@ export async function createTopics(kafka: Kafka, topics: string[], numPartitions
   }
 }
 
+/**
+ * Starts a service's consumer groups (`<service>.<topic>`) at the current end of their topics. A test that
+ * runs a whole service on the shared local broker then sees only what it sends, not every event earlier
+ * tests left on the same topics (a new group otherwise starts from the beginning, as it should in production).
+ * Topics are created when missing.
+ */
+export async function startConsumerGroupsAtEnd(
+  kafka: Kafka,
+  service: string,
+  topics: string[],
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t));
+    if (missing.length)
+      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic })) });
+    // In parallel: finding a new group's coordinator takes the broker a few seconds per group.
+    await Promise.all(
+      topics.map(async (topic) => {
+        const ends = await admin.fetchTopicOffsets(topic);
+        await admin.setOffsets({
+          groupId: `${service}.${topic}`,
+          topic,
+          partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+        });
+      }),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export interface ReadMessage {
   partition: number;
   offset: string;
