@@ -6,6 +6,7 @@ export * from './clock/clock';
 export * from './errors/backbone-errors';
 export * from './database/data-source';
 export * from './database/migrate-command';
+export * from './database/typeorm-logger';
 export * from './outbox/outbox-lane';
 export * from './outbox/outbox.writer';
 export * from './outbox/outbox.relay';

@@ -1,4 +1,6 @@
+import pino from 'pino';
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
+import { ParameterFreeTypeOrmLogger } from './typeorm-logger';
 import { BackboneTables1764100000000 } from './migrations/1764100000000-backbone-tables';
 import { BackboneLease1764110000000 } from './migrations/1764110000000-backbone-lease';
 
@@ -17,6 +19,8 @@ export interface ServiceDataSourceOptions {
   migrations?: ClassRef[];
   poolSize?: number;
   applicationName?: string;
+  /** Where TypeORM's messages go (never with query parameters); a JSON logger on stderr by default. */
+  logger?: pino.Logger;
 }
 
 /**
@@ -32,7 +36,13 @@ export function serviceDataSourceOptions(o: ServiceDataSourceOptions): DataSourc
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // Failed statements go to the service's logger without their parameters (personal data, amounts).
+    logging: ['error', 'warn', 'migration'],
+    logger: new ParameterFreeTypeOrmLogger(
+      o.logger ??
+        pino({ level: process.env.LOG_LEVEL ?? 'info', base: { component: 'typeorm' } }, pino.destination(2)),
+    ),
+    maxQueryExecutionTime: 5_000,
     poolSize: o.poolSize ?? 10,
     applicationName: o.applicationName,
   } as DataSourceOptions;

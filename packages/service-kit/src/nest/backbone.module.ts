@@ -61,6 +61,7 @@ export class BackboneModule implements NestModule {
             entities: options.entities,
             migrations: options.migrations,
             applicationName: config.SERVICE_NAME,
+            logger: logger.child({ component: 'typeorm' }),
           }),
           retryAttempts: 5,
           retryDelay: 1000,
