@@ -95,6 +95,27 @@ describe(createLogger.name, () => {
     expect(out.lines.join('\n')).not.toMatch(/top@|deep@|12 34/);
   });
 
+  it("never prints a failed statement's parameters or PostgreSQL's detail when an error is logged", () => {
+    const out = collector();
+    const err = Object.assign(
+      new Error('duplicate key value violates unique constraint "customer_name_key"'),
+      {
+        query: 'INSERT INTO customer (name) VALUES ($1)',
+        parameters: ['Camille Martin'],
+        detail: 'Key (name)=(Camille Martin) already exists.',
+        driverError: {
+          detail: 'Key (name)=(Camille Martin) already exists.',
+          parameters: ['Camille Martin'],
+        },
+      },
+    );
+    createLogger('order-gateway', 'info', out.destination).error({ err }, 'handler failed');
+    const [line] = out.json();
+    expect(line.err.message).toMatch(/duplicate key/);
+    expect(line.err.query).toBe('INSERT INTO customer (name) VALUES ($1)');
+    expect(out.lines.join('\n')).not.toContain('Camille');
+  });
+
   it('writes through a Writable stream too', () => {
     const chunks: string[] = [];
     const stream = new Writable({

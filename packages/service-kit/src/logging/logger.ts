@@ -30,6 +30,13 @@ export const REDACT_PATHS = [
   ].flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
   'DATABASE_URL',
   '*.DATABASE_URL',
+  // A failed statement's parameters and PostgreSQL's detail ("Key (name)=(…) already exists") hold the data
+  // being written: TypeORM's QueryFailedError carries both, and pino's error serializer would print them.
+  ...['parameters', 'detail', 'driverError.parameters', 'driverError.detail'].flatMap((field) => [
+    `err.${field}`,
+    `error.${field}`,
+    `*.err.${field}`,
+  ]),
 ];
 
 /** Removes credentials from a connection URL before it is shown anywhere. */
