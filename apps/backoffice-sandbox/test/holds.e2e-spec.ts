@@ -127,6 +127,27 @@ describe('holds for marketplace orders not yet in the ERP', () => {
     expect(await availableOf('SKU-B')).toBe(19);
   });
 
+  it('lists holds by state, older than a time, page by page (for reconciling them)', async () => {
+    await place(hold('k-1', 'SKU-B', 1), hold('k-2', 'SKU-B', 1, 'ORD-2'));
+    const cut = (await h.admin('GET', '/admin/clock')).body.now;
+    await h.advance(MINUTE);
+    await place(hold('k-3', 'SKU-B', 1, 'ORD-3'));
+    await h.api('DELETE', '/api/holds/k-2');
+    const keys = async (query: string) =>
+      (await h.api('GET', `/api/holds?${query}`)).body.holds.map((x: { key: string }) => x.key);
+    expect(await keys('state=held')).toEqual(['k-1', 'k-3']);
+    expect(
+      await keys(
+        `state=held&created_before=${encodeURIComponent(new Date(Date.parse(cut) + 1).toISOString())}`,
+      ),
+    ).toEqual(['k-1']);
+    expect(await keys('state=released')).toEqual(['k-2']);
+    const first = (await h.api('GET', '/api/holds?state=held&limit=1')).body;
+    expect(first).toMatchObject({ next_after: 'k-1' });
+    expect(await keys('state=held&limit=1&after=k-1')).toEqual(['k-3']);
+    expect((await h.api('GET', '/api/holds?state=lost')).status).toBe(400);
+  });
+
   it('refuses bodies that are not holds, naming the field, and holds nothing', async () => {
     for (const body of [
       {},

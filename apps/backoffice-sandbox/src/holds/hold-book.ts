@@ -38,6 +38,15 @@ export class HoldBook {
     return [...this.holds.values()];
   }
 
+  /** Holds in one state, by key after `after`, created before `createdBefore` (reconciliation). */
+  page(o: { state: Hold['state']; createdBefore?: number; after?: string; limit: number }): Hold[] {
+    return [...this.holds.values()]
+      .filter((h) => h.state === o.state && (o.createdBefore === undefined || h.createdAt < o.createdBefore))
+      .filter((h) => o.after === undefined || h.key > o.after)
+      .sort((a, b) => (a.key < b.key ? -1 : 1))
+      .slice(0, o.limit);
+  }
+
   forOrder(marketplace: string, orderId: string): Hold[] {
     return [...(this.byOrder.get(orderKey(marketplace, orderId)) ?? [])].map((k) => this.holds.get(k)!);
   }

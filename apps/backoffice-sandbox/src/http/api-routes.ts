@@ -183,8 +183,28 @@ export function apiRoutes(bo: BackOffice, faults: () => Faults, random: () => nu
       return { status: 200, body: { results } };
     })
     .add('GET', '/api/holds', ({ query }) => {
-      const ref = externalReference(query(['external_reference']).string('external_reference', 150));
-      return { status: 200, body: { holds: bo.holds.forOrder(ref.marketplace, ref.orderId).map(holdView) } };
+      const q = query(['external_reference', 'state', 'created_before', 'after', 'limit']);
+      const state = q.string('state', 20);
+      if (state === undefined) {
+        const ref = externalReference(q.string('external_reference', 150));
+        return {
+          status: 200,
+          body: { holds: bo.holds.forOrder(ref.marketplace, ref.orderId).map(holdView) },
+        };
+      }
+      if (state !== 'held' && state !== 'released' && state !== 'converted')
+        throw new BackofficeError(400, 'bad_request', 'state must be held, released or converted');
+      const limit = q.integer('limit', 1, 1000) ?? 500;
+      const holds = bo.holds.page({
+        state,
+        createdBefore: q.date('created_before'),
+        after: q.string('after', 255),
+        limit,
+      });
+      return {
+        status: 200,
+        body: { holds: holds.map(holdView), next_after: holds.length === limit ? holds.at(-1)!.key : null },
+      };
     })
     .add('GET', '/api/holds/:key', ({ params: [key], query }) => {
       query([]);

@@ -175,6 +175,37 @@ export class BackofficeClient {
     return answers;
   }
 
+  /** Holds still `held`, created before `createdBefore`, by key after `after` (`GET /api/holds?state=held`). */
+  async heldHolds(
+    createdBefore: Date,
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ holds: { key: string; reference: HoldRequest['reference'] }[]; nextAfter: string | null }> {
+    const request = this.describe('/holds', {
+      state: 'held',
+      created_before: createdBefore.toISOString(),
+      after,
+      limit,
+    });
+    const body = (await this.get(request)) as { holds?: unknown; next_after?: unknown };
+    if (!Array.isArray(body?.holds))
+      throw new BackofficeResponseInvalidError(request.text, 'holds must be a list');
+    const holds = (body.holds as { key?: unknown; reference?: Record<string, unknown> }[]).map((h) => {
+      const r = h?.reference;
+      if (typeof h?.key !== 'string' || typeof r?.marketplace !== 'string' || typeof r?.order_id !== 'string')
+        throw new BackofficeResponseInvalidError(request.text, 'a hold has no key or reference');
+      return {
+        key: h.key,
+        reference: {
+          marketplace: r.marketplace,
+          order_id: r.order_id,
+          line_id: typeof r.line_id === 'string' ? r.line_id : '',
+        },
+      };
+    });
+    return { holds, nextAfter: typeof body.next_after === 'string' ? body.next_after : null };
+  }
+
   /** Releases a hold (`DELETE /api/holds/:key`): its state after the call, or `absent` when never placed. */
   async releaseHold(key: string, options: WriteOptions = {}): Promise<'released' | 'converted' | 'absent'> {
     const request = this.describe(`/holds/${encodeURIComponent(key)}`, {}, 'DELETE');

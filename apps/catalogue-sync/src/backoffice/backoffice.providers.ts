@@ -63,6 +63,7 @@ export function backofficeHolds(client: BackofficeClient): HoldGateway {
   return {
     place: (holds) => client.placeHolds(holds, { retries: 0, timeoutMs: 3_000 }),
     release: (key) => client.releaseHold(key, { retries: 0, timeoutMs: 3_000 }),
+    held: (createdBefore, after, limit) => client.heldHolds(createdBefore, after, limit),
   };
 }
 

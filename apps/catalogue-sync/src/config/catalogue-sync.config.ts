@@ -148,6 +148,12 @@ export class CatalogueSyncConfig extends BackboneConfig {
   @Max(60_000)
   HOLD_WORKER_INTERVAL_MS: number = 500;
 
+  /** How often back-office holds are compared with open reservations (orphans are released). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  HOLD_RECONCILE_INTERVAL_MS: number = 10 * 60_000;
+
   /** Push stock to the marketplaces (`false` for tests and tools that must not call Mirakl). */
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean({ message: 'STOCK_PUSH_ENABLED must be true or false' })

@@ -115,7 +115,7 @@ export class CatalogueSyncMetrics {
     });
     this.holds = new Counter({
       name: 'catalogue_backoffice_holds_total',
-      help: 'Back-office holds for reserved lines by outcome: held, refused (the back office has not the units), pending (no answer; placed later), released, late_refusal (refused after the line was reserved: an exception), retry',
+      help: 'Back-office holds for reserved lines by outcome: held, refused (the back office has not the units), pending (no answer; placed later), released, late_refusal (refused after the line was reserved: an exception), orphan_released (held for no open reservation), retry',
       labelNames: ['outcome'],
       registers,
     });

@@ -9,6 +9,12 @@ import type { HoldAnswer, HoldRequest } from '../backoffice/backoffice-client';
 export interface HoldGateway {
   place(holds: HoldRequest[]): Promise<Map<string, HoldAnswer>>;
   release(key: string): Promise<'released' | 'converted' | 'absent'>;
+  /** Holds the back office still holds, created before a time, a page at a time (reconciliation). */
+  held(
+    createdBefore: Date,
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ holds: { key: string; reference: HoldRequest['reference'] }[]; nextAfter: string | null }>;
 }
 
 export const HOLD_GATEWAY = Symbol('HOLD_GATEWAY');

@@ -19,6 +19,11 @@ const BATCH = 200;
 /** After this many failed tries a placement stops being retried and becomes an exception. */
 const MAX_PLACE_ATTEMPTS = 20;
 const MAX_BACKOFF_MS = 60_000;
+/**
+ * A hold younger than this is never taken for an orphan: its reservation may still be in its transaction (which
+ * lasts milliseconds to seconds); the margin also covers clock skew between this service and the back office.
+ */
+export const ORPHAN_MIN_AGE_MS = 5 * 60_000;
 
 interface WorkRow {
   marketplace: string;
@@ -34,6 +39,13 @@ export interface HoldWorkDone {
   refused: number;
   released: number;
   retried: number;
+}
+
+export interface HoldReconciliation {
+  /** Holds the back office held (older than the minimum age). */
+  checked: number;
+  /** Of them, held for no reservation of ours that still needs them: released. */
+  orphansReleased: number;
 }
 
 /**
@@ -70,16 +82,65 @@ export class HoldWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async loop(signal: AbortSignal): Promise<void> {
+    let lastReconcile = this.clock.now().getTime();
     while (!signal.aborted) {
       let busy = false;
       try {
         const done = await this.runOnce();
         busy = done.placed + done.refused + done.released >= BATCH;
+        if (this.clock.now().getTime() - lastReconcile >= this.config.HOLD_RECONCILE_INTERVAL_MS) {
+          lastReconcile = this.clock.now().getTime();
+          await this.reconcileOnce();
+        }
       } catch (err) {
         this.logger.error({ err }, 'hold worker round failed; trying again');
       }
       if (!busy) await sleep(this.config.HOLD_WORKER_INTERVAL_MS, signal);
     }
+  }
+
+  /**
+   * Holds the back office still holds for which no reservation here is open (a crash between placing holds
+   * and committing the reservation, then a different outcome on redelivery; a release lost by hand): they keep
+   * units from every channel for nothing, so they are released. Only holds older than `minAgeMs` are looked at.
+   */
+  async reconcileOnce(minAgeMs = ORPHAN_MIN_AGE_MS): Promise<HoldReconciliation> {
+    const result: HoldReconciliation = { checked: 0, orphansReleased: 0 };
+    const before = new Date(this.clock.now().getTime() - minAgeMs);
+    let after: string | undefined;
+    do {
+      const page = await this.holds.held(before, after, BATCH);
+      result.checked += page.holds.length;
+      if (page.holds.length > 0) {
+        const ours: { marketplace: string; order_id: string; order_line_id: string }[] =
+          await this.dataSource.query(
+            `SELECT r.marketplace, r.order_id, r.order_line_id
+             FROM unnest($1::text[], $2::text[], $3::text[]) AS h(marketplace, order_id, line_id)
+             JOIN reservation r ON r.marketplace = h.marketplace AND r.order_id = h.order_id
+               AND r.order_line_id = h.line_id
+             WHERE r.state IN ('open', 'posted') AND r.hold_state IN ('held', 'pending', 'releasing')`,
+            [
+              page.holds.map((h) => h.reference.marketplace),
+              page.holds.map((h) => h.reference.order_id),
+              page.holds.map((h) => h.reference.line_id),
+            ],
+          );
+        const needed = new Set(ours.map((r) => holdKey(r.marketplace, r.order_id, r.order_line_id)));
+        for (const h of page.holds) {
+          const k = holdKey(h.reference.marketplace, h.reference.order_id, h.reference.line_id);
+          if (needed.has(k)) continue;
+          await this.holds.release(h.key);
+          result.orphansReleased++;
+          this.metrics.holds.inc({ outcome: 'orphan_released' });
+          this.logger.warn(
+            { hold: h.key, marketplace: h.reference.marketplace, orderId: h.reference.order_id },
+            'released a back-office hold no open reservation needs',
+          );
+        }
+      }
+      after = page.nextAfter ?? undefined;
+    } while (after !== undefined);
+    return result;
   }
 
   /** One round: due placements, then due releases. */
