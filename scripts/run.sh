@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 1: installs what is needed, starts Kafka and the databases, builds, migrates, and runs the
 # system with its activity in the terminal: the two sandboxes of the outside world and the services built so
-# far (catalogue-sync). Ctrl-C stops them (Kafka keeps running: `pnpm infra:down` stops it).
+# far (catalogue-sync, order-gateway). Ctrl-C stops them (Kafka keeps running: `pnpm infra:down` stops it).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -65,6 +65,28 @@ fi
 export BACKOFFICE_URL="http://127.0.0.1:${BACKOFFICE_PORT}/api"
 pnpm --filter @seller-bridge/catalogue-sync migrate
 
+# order-gateway: polls both marketplaces' orders (OR11, once a minute: Mirakl's limit), has catalogue-sync
+# reserve (and hold in the back office) each order's lines, accepts or refuses them (OR21), and releases
+# SHIPPING orders to fulfilment. Its own database, emptied like catalogue-sync's for the same reason.
+OG_DATABASE_URL="${ORDER_GATEWAY_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/order_gateway}"
+if [ -z "${ORDER_GATEWAY_DATABASE_URL:-}" ] && [ "${CATALOGUE_SYNC_KEEP_DB:-0}" != "1" ]; then
+  psql -h 127.0.0.1 -U postgres -d postgres -qc 'DROP DATABASE IF EXISTS order_gateway WITH (FORCE)' \
+    -c 'CREATE DATABASE order_gateway'
+fi
+OG_MARKETPLACES=$(cat <<JSON
+[
+  {"code": "decathlon-fr", "baseUrl": "$MP/decathlon-fr", "apiKeyEnv": "MIRAKL_KEY_DECATHLON_FR", "shopId": "2001",
+   "partialAcceptance": true, "acceptanceWindowMs": 86400000},
+  {"code": "carrefour-es", "baseUrl": "$MP/carrefour-es", "apiKeyEnv": "MIRAKL_KEY_CARREFOUR_ES", "shopId": "3107",
+   "partialAcceptance": false, "acceptanceWindowMs": 172800000}
+]
+JSON
+)
+DATABASE_URL="$OG_DATABASE_URL" MARKETPLACES="$OG_MARKETPLACES" pnpm --filter @seller-bridge/order-gateway migrate
+DATABASE_URL="$OG_DATABASE_URL" MARKETPLACES="$OG_MARKETPLACES" node apps/order-gateway/dist/main.js &
+GATEWAY_PID=$!
+trap 'kill "$GATEWAY_PID" "$SANDBOX_PID" "$BACKOFFICE_PID" 2>/dev/null || true' EXIT INT TERM
+
 echo
 echo "Back-office sandbox: http://127.0.0.1:${BACKOFFICE_PORT}/api (X-Api-Key: $BACKOFFICE_API_KEY; admin token in"
 echo "  .local/backoffice-admin-token; truth: GET /admin/truth)."
@@ -74,5 +96,7 @@ echo "catalogue-sync is starting: it loads the back office, publishes products (
 echo "(STO01) within Mirakl's call limits (a minute or two before offers appear), then keeps stock in step."
 echo "Metrics: http://127.0.0.1:3110/metrics, readiness: http://127.0.0.1:3110/health/ready."
 echo "Carrefour's category map leaves 'Clothing' unmapped on purpose: watch the UNMAPPED_CATEGORY exceptions."
+echo "order-gateway polls orders once a minute, has them reserved and accepts them (OR21); metrics:"
+echo "  http://127.0.0.1:3120/metrics. Accepted orders wait in SHIPPING for fulfilment-bridge (not built yet)."
 echo
 node apps/catalogue-sync/dist/main.js

@@ -135,3 +135,19 @@ export class OrderStateChanged extends MarketplaceOrderEvent {
   @IsISO8601()
   changedAt: string;
 }
+
+/**
+ * Lines of an order moved to INCIDENT_OPEN on the marketplace (a customer claim, usually after shipping):
+ * customer service and the warehouse act on it; money may follow as a refund.
+ */
+export class OrderIncidentOpened extends MarketplaceOrderEvent {
+  /** Lines whose incident opened with this version of the order. */
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsString({ each: true })
+  lineIds: string[];
+
+  /** Mirakl `last_updated_date` of the version that showed the incident. */
+  @IsISO8601()
+  openedAt: string;
+}

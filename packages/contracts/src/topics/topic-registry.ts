@@ -3,6 +3,7 @@ import { ExceptionRaised, ExceptionResolved } from '../ops/exception-events';
 import {
   OrderAccepted,
   OrderCancelled,
+  OrderIncidentOpened,
   OrderReadyForFulfilment,
   OrderReceived,
   OrderRefused,
@@ -76,6 +77,14 @@ export const Topics = {
     keyOf: orderKey,
     keyDescription: ORDER_KEY,
     description: "Mirakl's state of the order moved.",
+  }),
+  orderIncidentOpened: defineTopic({
+    type: 'orders.order.incident-opened',
+    version: 1,
+    payload: OrderIncidentOpened,
+    keyOf: orderKey,
+    keyDescription: ORDER_KEY,
+    description: 'Lines of an order opened an incident on the marketplace (INCIDENT_OPEN).',
   }),
   shipmentConfirmed: defineTopic({
     type: 'backoffice.shipment.confirmed',
