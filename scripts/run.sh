@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 1: installs what is needed, starts Kafka and the databases, builds, migrates, and runs the
 # system with its activity in the terminal: the two sandboxes of the outside world and the services built so
-# far (catalogue-sync, order-gateway). Ctrl-C stops them (Kafka keeps running: `pnpm infra:down` stops it).
+# far (catalogue-sync, order-gateway, fulfilment-bridge). Ctrl-C stops them (Kafka keeps running: `pnpm infra:down` stops it).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -12,7 +12,7 @@ pnpm turbo run build --output-logs=errors-only
 
 # Secrets of the local demo, generated once and kept in .local/ (git-ignored).
 mkdir -p .local
-for name in sandbox-admin-token backoffice-admin-token; do
+for name in sandbox-admin-token backoffice-admin-token fulfilment-admin-token; do
   [ -s ".local/$name" ] || od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >".local/$name"
 done
 
@@ -87,6 +87,39 @@ DATABASE_URL="$OG_DATABASE_URL" MARKETPLACES="$OG_MARKETPLACES" node apps/order-
 GATEWAY_PID=$!
 trap 'kill "$GATEWAY_PID" "$SANDBOX_PID" "$BACKOFFICE_PID" 2>/dev/null || true' EXIT INT TERM
 
+# fulfilment-bridge: released (SHIPPING) orders into the back office as sales orders, once; the warehouse's
+# parcels back to the marketplace (carrier mapped to the marketplace's code, OR23 tracking, OR24 ship).
+FB_DATABASE_URL="${FULFILMENT_BRIDGE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/fulfilment_bridge}"
+if [ -z "${FULFILMENT_BRIDGE_DATABASE_URL:-}" ] && [ "${CATALOGUE_SYNC_KEEP_DB:-0}" != "1" ]; then
+  psql -h 127.0.0.1 -U postgres -d postgres -qc 'DROP DATABASE IF EXISTS fulfilment_bridge WITH (FORCE)' \
+    -c 'CREATE DATABASE fulfilment_bridge'
+fi
+FB_ADMIN_TOKEN="$(cat .local/fulfilment-admin-token)"
+FB_MARKETPLACES=$(cat <<JSON
+[
+  {"code": "decathlon-fr", "baseUrl": "$MP/decathlon-fr", "apiKeyEnv": "MIRAKL_KEY_DECATHLON_FR", "shopId": "2001"},
+  {"code": "carrefour-es", "baseUrl": "$MP/carrefour-es", "apiKeyEnv": "MIRAKL_KEY_CARREFOUR_ES", "shopId": "3107"}
+]
+JSON
+)
+FB_ENV=(DATABASE_URL="$FB_DATABASE_URL" MARKETPLACES="$FB_MARKETPLACES" ADMIN_TOKEN="$FB_ADMIN_TOKEN"
+  BACKOFFICE_URL="http://127.0.0.1:${BACKOFFICE_PORT}/api" BACKOFFICE_API_KEY="$BACKOFFICE_API_KEY")
+env "${FB_ENV[@]}" pnpm --filter @seller-bridge/fulfilment-bridge migrate
+env "${FB_ENV[@]}" node apps/fulfilment-bridge/dist/main.js &
+BRIDGE_PID=$!
+trap 'kill "$BRIDGE_PID" "$GATEWAY_PID" "$SANDBOX_PID" "$BACKOFFICE_PID" 2>/dev/null || true' EXIT INT TERM
+# The demo's carrier mapping: the warehouse's carrier names → each marketplace's codes (SH21). Chronopost 13 and
+# GLS Business Parcel stay unmapped on purpose: their parcels are held with an UNMAPPED_CARRIER exception, and
+# leave by themselves once mapped (PUT /carrier-mappings/<mp>/<carrier>, see the fulfilment-bridge runbook).
+for _ in $(seq 1 60); do curl -fs http://127.0.0.1:3130/health/ready >/dev/null 2>&1 && break; sleep 1; done
+carrier_map() {
+  curl -fs -X POST "http://127.0.0.1:3130/carrier-mappings/$1/import" -H "authorization: Bearer $FB_ADMIN_TOKEN" \
+    -H 'content-type: text/csv' --data-binary "$2" >/dev/null && echo "carrier mapping for $1 loaded" \
+    || echo "WARNING: could not load the carrier mapping of $1 (see the fulfilment-bridge log)"
+}
+carrier_map decathlon-fr $'warehouse_carrier,carrier_code\nColissimo Expert,COLISSIMO\nDPD Next Day,DPD\n'
+carrier_map carrefour-es $'warehouse_carrier,carrier_code\nSEUR 24,SEUR\n'
+
 echo
 echo "Back-office sandbox: http://127.0.0.1:${BACKOFFICE_PORT}/api (X-Api-Key: $BACKOFFICE_API_KEY; admin token in"
 echo "  .local/backoffice-admin-token; truth: GET /admin/truth)."
@@ -97,6 +130,8 @@ echo "(STO01) within Mirakl's call limits (a minute or two before offers appear)
 echo "Metrics: http://127.0.0.1:3110/metrics, readiness: http://127.0.0.1:3110/health/ready."
 echo "Carrefour's category map leaves 'Clothing' unmapped on purpose: watch the UNMAPPED_CATEGORY exceptions."
 echo "order-gateway polls orders once a minute, has them reserved and accepts them (OR21); metrics:"
-echo "  http://127.0.0.1:3120/metrics. Accepted orders wait in SHIPPING for fulfilment-bridge (not built yet)."
+echo "  http://127.0.0.1:3120/metrics. fulfilment-bridge posts SHIPPING orders to the back office, and the"
+echo "  warehouse's parcels back to the marketplace (OR23/OR24); metrics http://127.0.0.1:3130/metrics; admin API"
+echo "  (carrier mappings, held parcels) with the bearer token in .local/fulfilment-admin-token."
 echo
 node apps/catalogue-sync/dist/main.js

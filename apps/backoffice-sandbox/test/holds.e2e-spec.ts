@@ -107,6 +107,31 @@ describe('holds for marketplace orders not yet in the ERP', () => {
     expect((await h.admin('GET', '/admin/truth')).body.oversold_lines).toEqual([]);
   });
 
+  it('a line posted without a warehouse is allocated where its units were held, split when the hold was', async () => {
+    // SKU-B: 10 in each warehouse. Another order holds 8 in LYON-1, so a hold of 11 takes MADRID-2's 10 and 1 of
+    // LYON-1's last 2.
+    await place(hold('other', 'SKU-B', 8, 'ORD-9'));
+    await place(hold('decathlon-fr:ORD-1:1', 'SKU-B', 11, 'ORD-1', '1'));
+    const split = (await h.api('GET', '/api/holds/decathlon-fr:ORD-1:1')).body.portions;
+    expect(split).toEqual([
+      { warehouse: 'MADRID-2', quantity: 10 },
+      { warehouse: 'LYON-1', quantity: 1 },
+    ]);
+    const posted = await h.postOrder(
+      'decathlon-fr:ORD-1',
+      orderBody('ORD-1', [{ sku: 'SKU-B', quantity: 11, unit_price: '10.00' }]),
+    );
+    expect(posted.status).toBe(201);
+    expect(
+      posted.body.lines.map((l: { warehouse: string; quantity: number }) => [l.warehouse, l.quantity]),
+    ).toEqual([
+      ['MADRID-2', 10],
+      ['LYON-1', 1],
+    ]);
+    expect((await h.admin('GET', '/admin/truth')).body.oversold_lines).toEqual([]);
+    expect(await availableOf('SKU-B')).toBe(1);
+  });
+
   it('a released hold gives its units back once; a converted hold cannot be released', async () => {
     await place(hold('k-1', 'SKU-A', 4), hold('decathlon-fr:ORD-2:1', 'SKU-B', 1, 'ORD-2'));
     const released = await h.api('DELETE', '/api/holds/k-1');

@@ -152,9 +152,10 @@ export class HoldBook {
   }
 
   /** The order's sales order is being posted: its holds become that order's allocation. */
-  convertForOrder(marketplace: string, orderId: string, salesOrderNumber: string, now: number): void {
-    for (const hold of this.forOrder(marketplace, orderId))
-      if (hold.state === 'held') this.end(hold, 'converted', now, salesOrderNumber);
+  convertForOrder(marketplace: string, orderId: string, salesOrderNumber: string, now: number): Hold[] {
+    const converted = this.forOrder(marketplace, orderId).filter((h) => h.state === 'held');
+    for (const hold of converted) this.end(hold, 'converted', now, salesOrderNumber);
+    return converted;
   }
 
   private end(hold: Hold, state: 'released' | 'converted', now: number, salesOrderNumber?: string): void {

@@ -120,7 +120,31 @@ export class SalesOrderBook {
     // Units held for this marketplace order become its allocation (they were promised to it, not to be sold
     // twice); converted before warehouses are chosen, so the held units count where they are.
     const ext = input.externalReference;
-    this.deps.holds.convertForOrder(ext.marketplace, ext.order_id, number, now);
+    const held = this.deps.holds.convertForOrder(ext.marketplace, ext.order_id, number, now);
+    // A line given no warehouse is allocated where its units were held (split over several warehouses when
+    // the hold was), the rest where the most is available.
+    const pool = new Map<string, { warehouse: string; quantity: number }[]>();
+    for (const h of held) pool.set(h.sku, [...(pool.get(h.sku) ?? []), ...h.portions.map((p) => ({ ...p }))]);
+    const placed = (sku: string, quantity: number): { warehouse: string; quantity: number }[] => {
+      const parts: { warehouse: string; quantity: number }[] = [];
+      let left = quantity;
+      for (const p of pool.get(sku) ?? []) {
+        const take = Math.min(left, p.quantity);
+        if (take === 0) continue;
+        p.quantity -= take;
+        left -= take;
+        const same = parts.find((x) => x.warehouse === p.warehouse);
+        if (same) same.quantity += take;
+        else parts.push({ warehouse: p.warehouse, quantity: take });
+      }
+      if (left > 0) {
+        const best = this.bestWarehouse(sku, sites);
+        const same = parts.find((x) => x.warehouse === best);
+        if (same) same.quantity += left;
+        else parts.push({ warehouse: best, quantity: left });
+      }
+      return parts;
+    };
     const amounts = (amountMinor: number, rateBp: number, givenTax?: number) => {
       const tax =
         givenTax ??
@@ -129,24 +153,41 @@ export class SalesOrderBook {
         ? { taxMinor: tax, grossMinor: amountMinor, netMinor: amountMinor - tax }
         : { taxMinor: tax, netMinor: amountMinor, grossMinor: amountMinor + tax };
     };
-    const lines: SalesOrderLine[] = input.lines.map((l, i) => {
-      const product = catalogue.get(l.sku)!;
-      const warehouse = l.warehouse ?? this.bestWarehouse(l.sku, sites);
-      return {
-        lineNo: (i + 1) * 10,
-        sku: l.sku,
-        description: product.title,
-        quantity: l.quantity,
-        unitPriceMinor: l.unitPriceMinor,
-        taxRateBp: l.taxRateBp,
-        ...amounts(l.unitPriceMinor * l.quantity, l.taxRateBp, l.taxMinor),
-        warehouse,
-        weightGrams: product.weightGrams,
-        shippedQuantity: 0,
-        availableAtPosting: 0,
-        oversoldQuantity: 0,
-      };
-    });
+    const lines: SalesOrderLine[] = input.lines
+      .flatMap((l) => {
+        const parts = l.warehouse
+          ? [{ warehouse: l.warehouse, quantity: l.quantity }]
+          : placed(l.sku, l.quantity);
+        // A given tax amount is shared out over the parts in proportion, the remainder on the last.
+        let taxLeft = l.taxMinor;
+        return parts.map((part, j) => {
+          const tax =
+            l.taxMinor === undefined
+              ? undefined
+              : j === parts.length - 1
+                ? taxLeft
+                : Math.round((l.taxMinor * part.quantity) / l.quantity);
+          if (taxLeft !== undefined && tax !== undefined) taxLeft -= tax;
+          return { input: l, ...part, taxMinor: tax };
+        });
+      })
+      .map(({ input: l, warehouse, quantity, taxMinor }, i) => {
+        const product = catalogue.get(l.sku)!;
+        return {
+          lineNo: (i + 1) * 10,
+          sku: l.sku,
+          description: product.title,
+          quantity,
+          unitPriceMinor: l.unitPriceMinor,
+          taxRateBp: l.taxRateBp,
+          ...amounts(l.unitPriceMinor * quantity, l.taxRateBp, taxMinor),
+          warehouse,
+          weightGrams: product.weightGrams,
+          shippedQuantity: 0,
+          availableAtPosting: 0,
+          oversoldQuantity: 0,
+        };
+      });
     const chargeLines: ChargeLine[] = input.chargeLines.map((c, i) => ({
       lineNo: (lines.length + i + 1) * 10,
       itemCode: c.itemCode,

@@ -1,0 +1,5 @@
+import { FulfilmentBridge1764400000000 } from './migrations/1764400000000-fulfilment-bridge';
+
+/** The service's migrations (the backbone's own are added by the kit). Tables are used through SQL. */
+export const FULFILMENT_ENTITIES = [];
+export const FULFILMENT_MIGRATIONS = [FulfilmentBridge1764400000000];
