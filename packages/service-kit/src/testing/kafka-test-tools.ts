@@ -45,16 +45,30 @@ export async function startConsumerGroupsAtEnd(
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t));
     if (missing.length)
-      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic })) });
-    // In parallel: finding a new group's coordinator takes the broker a few seconds per group.
+      await admin
+        .createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic })) })
+        .catch((err: { type?: string }) => {
+          if (err.type !== 'TOPIC_ALREADY_EXISTS') throw err; // created meanwhile by a test beside this one
+        });
+    // In parallel: finding a new group's coordinator takes the broker a few seconds per group. A topic just
+    // created (here or by a test starting beside this one) may not have its leaders known yet: ask again.
     await Promise.all(
       topics.map(async (topic) => {
-        const ends = await admin.fetchTopicOffsets(topic);
-        await admin.setOffsets({
-          groupId: `${service}.${topic}`,
-          topic,
-          partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
-        });
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const ends = await admin.fetchTopicOffsets(topic);
+            await admin.setOffsets({
+              groupId: `${service}.${topic}`,
+              topic,
+              partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+            });
+            return;
+          } catch (err) {
+            const retriable = (err as { retriable?: boolean }).retriable === true;
+            if (!retriable || attempt >= 40) throw err;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
       }),
     );
   } finally {
