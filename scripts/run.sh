@@ -64,6 +64,11 @@ if [ -z "${CATALOGUE_SYNC_DATABASE_URL:-}" ] && [ "${CATALOGUE_SYNC_KEEP_DB:-0}"
 fi
 export BACKOFFICE_URL="http://127.0.0.1:${BACKOFFICE_PORT}/api"
 pnpm --filter @seller-bridge/catalogue-sync migrate
+# Fresh databases, so the services' consumer groups start at the topics' end too (the broker keeps what earlier
+# runs and tests left there).
+if [ "${CATALOGUE_SYNC_KEEP_DB:-0}" != "1" ]; then
+  node scripts/reset-consumer-groups.cjs catalogue-sync order-gateway fulfilment-bridge
+fi
 
 # order-gateway: polls both marketplaces' orders (OR11, once a minute: Mirakl's limit), has catalogue-sync
 # reserve (and hold in the back office) each order's lines, accepts or refuses them (OR21), and releases
