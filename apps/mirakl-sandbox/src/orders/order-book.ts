@@ -1,3 +1,4 @@
+import { Heap } from 'heap-js';
 import type { MarketplaceSettings } from '../marketplace';
 import type { SandboxClock } from '../sandbox-clock';
 
@@ -190,6 +191,15 @@ export type OrderEvent =
  */
 export class OrderBook {
   private readonly orders = new Map<string, StoredOrder>();
+  /** Each marketplace's orders in creation order (OR11 reads one marketplace). */
+  private readonly byMarketplace = new Map<string, StoredOrder[]>();
+  /**
+   * Time-driven transitions to come, earliest first (then in the order they were scheduled): `[dueAt, n, key]`. An entry whose order has moved on since
+   * (its `dueAt` is no longer this one) is stale and skipped, so `settle` touches only orders that are due
+   * instead of walking the whole book on every call.
+   */
+  private readonly due = new Heap<[number, number, string]>((a, b) => a[0] - b[0] || a[1] - b[1]);
+  private scheduled = 0;
   private seq = 0;
   private readonly listeners: ((e: OrderEvent) => void)[] = [];
 
@@ -321,13 +331,17 @@ export class OrderBook {
       shipping_deadline: null,
       order_lines: lines,
     };
-    this.orders.set(this.key(marketplace, orderId), {
+    const stored: StoredOrder = {
       marketplace,
       order,
-      dueAt: now + mp.stagingMs,
       history: [{ state: 'STAGING', at: iso }],
       address,
-    });
+    };
+    this.orders.set(this.key(marketplace, orderId), stored);
+    const ofMarketplace = this.byMarketplace.get(marketplace);
+    if (ofMarketplace) ofMarketplace.push(stored);
+    else this.byMarketplace.set(marketplace, [stored]);
+    this.schedule(stored, now + mp.stagingMs);
     this.emit({
       kind: 'state',
       marketplace,
@@ -399,7 +413,7 @@ export class OrderBook {
   /** Every order of a marketplace, in creation order, after time-driven transitions. */
   list(marketplace: string): Record<string, unknown>[] {
     this.settle();
-    return [...this.orders.values()].filter((o) => o.marketplace === marketplace).map((o) => o.order);
+    return (this.byMarketplace.get(marketplace) ?? []).map((o) => o.order);
   }
 
   get(marketplace: string, orderId: string): StoredOrder | undefined {
@@ -721,12 +735,10 @@ export class OrderBook {
   private lineOf(marketplace: string, lineId: unknown, index: number): { stored: StoredOrder; line: Line } {
     if (typeof lineId !== 'string' || !lineId)
       throw new SandboxRefusal(400, `[${index}].order_line_id is required`);
-    this.settle();
-    for (const stored of this.orders.values()) {
-      if (stored.marketplace !== marketplace) continue;
-      const line = stored.order.order_lines.find((l) => l.order_line_id === lineId);
-      if (line) return { stored, line };
-    }
+    // Line ids are `<order_id>-<n>`: the order is found by its id, not by walking the book.
+    const stored = this.get(marketplace, lineId.slice(0, Math.max(0, lineId.lastIndexOf('-'))));
+    const line = stored?.order.order_lines.find((l) => l.order_line_id === lineId);
+    if (stored && line) return { stored, line };
     throw new SandboxRefusal(404, `Order line with id '${lineId}' not found`);
   }
 
@@ -743,55 +755,69 @@ export class OrderBook {
   /** Applies every transition whose time has come, in time order. */
   settle(): void {
     const now = this.clock.now();
-    for (const stored of this.orders.values()) {
-      while (stored.dueAt !== undefined && stored.dueAt <= now) {
-        const mp = this.settings(stored.marketplace);
-        const at = stored.dueAt;
-        switch (stored.order.order_state) {
-          case 'STAGING':
-            this.move(stored, 'WAITING_ACCEPTANCE', at + mp.acceptanceWindowMs, at);
+    for (let next = this.due.peek(); next !== undefined && next[0] <= now; next = this.due.peek()) {
+      this.due.pop();
+      const [at, , key] = next;
+      const stored = this.orders.get(key);
+      if (stored?.dueAt !== at) continue; // stale: the order moved on since this was scheduled
+      stored.dueAt = undefined;
+      this.step(stored, at);
+    }
+  }
+
+  /** Sets (or clears) the time of an order's next time-driven transition. */
+  private schedule(stored: StoredOrder, dueAt: number | undefined): void {
+    stored.dueAt = dueAt;
+    if (dueAt !== undefined)
+      this.due.push([dueAt, this.scheduled++, this.key(stored.marketplace, stored.order.order_id)]);
+  }
+
+  /** The time-driven transition due at `at` for this order (its `dueAt`, now reached). */
+  private step(stored: StoredOrder, at: number): void {
+    const mp = this.settings(stored.marketplace);
+    switch (stored.order.order_state) {
+      case 'STAGING':
+        this.move(stored, 'WAITING_ACCEPTANCE', at + mp.acceptanceWindowMs, at);
+        break;
+      case 'WAITING_ACCEPTANCE': // the window passed: the platform refuses the order
+        for (const l of stored.order.order_lines) l.order_line_state = 'REFUSED';
+        this.move(stored, 'REFUSED', undefined, at);
+        break;
+      case 'WAITING_DEBIT':
+        this.move(stored, 'WAITING_DEBIT_PAYMENT', at + mp.debitMs / 2, at);
+        break;
+      case 'WAITING_DEBIT_PAYMENT':
+        if (stored.debitFails === undefined) {
+          stored.debitFails = this.random() < (mp.debitFailureRate ?? 0);
+          if (stored.debitFails) {
+            // The customer's payment does not go through: the order waits, then the platform cancels it.
+            this.schedule(stored, at + (mp.debitFailureDelayMs ?? 3 * 86_400_000));
             break;
-          case 'WAITING_ACCEPTANCE': // the window passed: the platform refuses the order
-            for (const l of stored.order.order_lines) l.order_line_state = 'REFUSED';
-            this.move(stored, 'REFUSED', undefined, at);
-            break;
-          case 'WAITING_DEBIT':
-            this.move(stored, 'WAITING_DEBIT_PAYMENT', at + mp.debitMs / 2, at);
-            break;
-          case 'WAITING_DEBIT_PAYMENT':
-            if (stored.debitFails === undefined) {
-              stored.debitFails = this.random() < (mp.debitFailureRate ?? 0);
-              if (stored.debitFails) {
-                // The customer's payment does not go through: the order waits, then the platform cancels it.
-                stored.dueAt = at + (mp.debitFailureDelayMs ?? 3 * 86_400_000);
-                break;
-              }
-            }
-            if (stored.debitFails) {
-              for (const l of stored.order.order_lines)
-                if (l.order_line_state !== 'REFUSED') l.order_line_state = 'CANCELED';
-              this.move(stored, 'CANCELED', undefined, at);
-              break;
-            }
-            for (const l of stored.order.order_lines)
-              if (l.order_line_state !== 'REFUSED') l.order_line_state = 'SHIPPING';
-            stored.order.shipping_deadline = new Date(at + 2 * 24 * 3_600_000).toISOString();
-            this.move(stored, 'SHIPPING', undefined, at);
-            break;
-          case 'SHIPPED':
-            for (const l of stored.order.order_lines)
-              if (l.order_line_state === 'SHIPPED') l.order_line_state = 'RECEIVED';
-            this.move(stored, 'RECEIVED', at + (mp.closeMs ?? 14 * 86_400_000), at);
-            break;
-          case 'RECEIVED':
-            for (const l of stored.order.order_lines)
-              if (l.order_line_state === 'RECEIVED') l.order_line_state = 'CLOSED';
-            this.move(stored, 'CLOSED', undefined, at);
-            break;
-          default:
-            stored.dueAt = undefined;
+          }
         }
-      }
+        if (stored.debitFails) {
+          for (const l of stored.order.order_lines)
+            if (l.order_line_state !== 'REFUSED') l.order_line_state = 'CANCELED';
+          this.move(stored, 'CANCELED', undefined, at);
+          break;
+        }
+        for (const l of stored.order.order_lines)
+          if (l.order_line_state !== 'REFUSED') l.order_line_state = 'SHIPPING';
+        stored.order.shipping_deadline = new Date(at + 2 * 24 * 3_600_000).toISOString();
+        this.move(stored, 'SHIPPING', undefined, at);
+        break;
+      case 'SHIPPED':
+        for (const l of stored.order.order_lines)
+          if (l.order_line_state === 'SHIPPED') l.order_line_state = 'RECEIVED';
+        this.move(stored, 'RECEIVED', at + (mp.closeMs ?? 14 * 86_400_000), at);
+        break;
+      case 'RECEIVED':
+        for (const l of stored.order.order_lines)
+          if (l.order_line_state === 'RECEIVED') l.order_line_state = 'CLOSED';
+        this.move(stored, 'CLOSED', undefined, at);
+        break;
+      default:
+        break;
     }
   }
 
@@ -821,7 +847,7 @@ export class OrderBook {
     stored.order.last_updated_date = iso;
     if (state === 'WAITING_ACCEPTANCE')
       for (const l of stored.order.order_lines) l.order_line_state = 'WAITING_ACCEPTANCE';
-    stored.dueAt = dueAt;
+    this.schedule(stored, dueAt);
     stored.history.push({ state, at: iso });
     this.emit({
       kind: 'state',
