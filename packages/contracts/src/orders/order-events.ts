@@ -83,6 +83,54 @@ export class OrderAccepted extends MarketplaceOrderEvent {
   decidedAt: string;
 }
 
+/**
+ * Under the AFTER_ERP_CONFIRMATION policy, the order passed validation and its acceptance waits for the ERP:
+ * create the sales order **on hold** (stock allocated, not picked), then publish `fulfilment.order.posted.v1`,
+ * and the acceptance goes out. Published once per order, when its decision starts waiting. Carries what the
+ * ERP needs before acceptance — the lines to be accepted (refused lines left out) with prices, taxes, charges
+ * and shipping, the currency, the references and the marketplace customer id — and **no address**: Mirakl
+ * withholds names and addresses until SHIPPING; they come with `orders.order.ready-for-fulfilment.v1`, which
+ * then releases the held order.
+ */
+export class OrderAwaitingErpConfirmation extends MarketplaceOrderEvent {
+  /** Mirakl `commercial_id`: the reference the customer sees. */
+  @IsOptional()
+  @IsString()
+  commercialId?: string;
+
+  /** Mirakl `customer.customer_id`: the ERP's customer is matched on it (never on the anonymised e-mail). */
+  @IsString()
+  @IsNotEmpty()
+  marketplaceCustomerId: string;
+
+  @IsString()
+  @Matches(/^[A-Z]{3}$/)
+  currency: string;
+
+  @IsISO8601()
+  createdAt: string;
+
+  @IsOptional()
+  @IsString()
+  shippingTypeCode?: string;
+
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => OrderDeadlines)
+  deadlines: OrderDeadlines;
+
+  /** The lines to be accepted (those the decision accepts), as Mirakl gives them. */
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => OrderLine)
+  lines: OrderLine[];
+
+  /** When the decision was made (it waits from then on). */
+  @IsISO8601()
+  decidedAt: string;
+}
+
 /** The whole order was refused on the marketplace, by us (with reasons) or by the marketplace's clock. */
 export class OrderRefused extends MarketplaceOrderEvent {
   @IsIn(['SELLER', 'MARKETPLACE_TIMEOUT'])

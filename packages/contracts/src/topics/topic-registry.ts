@@ -2,6 +2,7 @@ import { orderKey } from '../common/marketplace-order';
 import { ExceptionRaised, ExceptionResolved } from '../ops/exception-events';
 import {
   OrderAccepted,
+  OrderAwaitingErpConfirmation,
   OrderCancelled,
   OrderIncidentOpened,
   OrderReadyForFulfilment,
@@ -44,6 +45,15 @@ export const Topics = {
     keyOf: orderKey,
     keyDescription: ORDER_KEY,
     description: 'The acceptance decision (OR21) landed on the marketplace; refused lines are listed.',
+  }),
+  orderAwaitingErpConfirmation: defineTopic({
+    type: 'orders.order.awaiting-erp-confirmation',
+    version: 1,
+    payload: OrderAwaitingErpConfirmation,
+    keyOf: orderKey,
+    keyDescription: ORDER_KEY,
+    description:
+      'The order passed validation and its acceptance waits for the ERP (AFTER_ERP_CONFIRMATION): create the sales order on hold, without an address.',
   }),
   orderRefused: defineTopic({
     type: 'orders.order.refused',
