@@ -77,6 +77,61 @@ describe('order lifecycle after acceptance, cancellations and refunds', () => {
     expect(new Set(dates).size).toBe(4);
   });
 
+  it('a customer incident on a shipped line shows in OR11 (line INCIDENT_OPEN, has_incident, dates moved) and keeps the order open until OR64 resolves it', async () => {
+    await start();
+    const c = client();
+    const order = await shippingOrder([
+      { offerSku: 'SKU-1', quantity: 1, unitPrice: 30 },
+      { offerSku: 'SKU-2', quantity: 1, unitPrice: 20 },
+    ]);
+    const [line1, line2] = order.order_lines.map((l) => l.order_line_id);
+    const admin = (path: string, body: unknown) =>
+      fetch(`${base}/admin/marketplaces/${mp().code}/orders/${order.order_id}/lines/${path}`, {
+        method: 'POST',
+        headers: { 'x-admin-token': ADMIN, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    // Not before it has shipped.
+    expect((await admin(`${line1}/incident`, { reason_code: '1' })).status).toBe(400);
+    await c.shipOrder(order.order_id);
+    const shipped = (await c.getOrder(order.order_id))!;
+    sandbox.clock.advance(1_000);
+    expect((await admin(`${line1}/incident`, { reason_code: '1' })).status).toBe(201);
+    expect((await admin(`${order.order_id}-9/incident`, { reason_code: '1' })).status).toBe(404);
+    const open = (await c.getOrder(order.order_id))!;
+    expect(open).toMatchObject({ order_state: 'SHIPPED', has_incident: true });
+    expect(open.order_lines.map((l) => l.order_line_state)).toEqual(['INCIDENT_OPEN', 'SHIPPED']);
+    expect(Date.parse(open.last_updated_date)).toBeGreaterThan(Date.parse(shipped.last_updated_date));
+    // OR11 by update date finds it.
+    const since: string[] = [];
+    for await (const o of c.listOrders({
+      startUpdateDate: new Date(Date.parse(shipped.last_updated_date) + 1).toISOString(),
+    }))
+      since.push(o.order_id);
+    expect(since).toContain(order.order_id);
+
+    // Delivered, then the closing time passes: an open incident keeps the order RECEIVED.
+    sandbox.clock.advance(17 * DAY);
+    const received = (await c.getOrder(order.order_id))!;
+    expect(received.order_state).toBe('RECEIVED');
+    expect(received.order_lines.map((l) => l.order_line_state)).toEqual(['INCIDENT_OPEN', 'RECEIVED']);
+
+    const resolve = (lineId: string, body: unknown) =>
+      fetch(`${base}/mp/${mp().code}/api/orders/${order.order_id}/lines/${lineId}/resolve_incident`, {
+        method: 'PUT',
+        headers: { authorization: mp().apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await resolve(line2, { reason_code: '10' })).status).toBe(400); // no incident on that line
+    expect((await resolve(line1, {})).status).toBe(400); // reason required
+    expect((await resolve(line1, { reason_code: '10' })).status).toBe(204);
+    const resolved = (await c.getOrder(order.order_id))!;
+    expect(resolved).toMatchObject({ has_incident: false });
+    expect(resolved.order_lines.map((l) => l.order_line_state)).toEqual(['SHIPPED', 'RECEIVED']);
+    sandbox.clock.advance(DAY);
+    expect((await c.getOrder(order.order_id))!.order_state).toBe('CLOSED');
+  });
+
   it('a failed debit leaves the order in WAITING_DEBIT_PAYMENT for days, then CANCELED (failure mode 9)', async () => {
     await start({ debitFailureRate: 1, debitFailureDelayMs: 3 * DAY });
     const id = sandbox.orders.place(mp().code, {

@@ -157,6 +157,30 @@ describe('order-gateway: orders seen once, decided on reservations, released at 
     expect(await world.published(Topics.orderReadyForFulfilment, key)).toHaveLength(1);
   }, 60_000);
 
+  it('publishes an incident a customer opens on a shipped line, once, naming the line', async () => {
+    const id = world.place('decathlon-fr', [
+      { sku: 'SKU-A', quantity: 1 },
+      { sku: 'SKU-B', quantity: 1 },
+    ]);
+    expect(await world.waitForState('decathlon-fr', id, ['WAITING_DEBIT'])).toBe(true);
+    world.advance(3 * MIN);
+    world.sandbox.orders.ship('decathlon-fr', id);
+    await waitForPublished(
+      world,
+      Topics.orderStateChanged,
+      (e) => e.orderId === id && e.toState === 'SHIPPED',
+    );
+    const key = `decathlon-fr:${id}`;
+    expect(await world.published(Topics.orderIncidentOpened, key)).toEqual([]);
+    world.advance(1_000);
+    world.sandbox.orders.openIncident('decathlon-fr', id, `${id}-2`, '1');
+    const [incident] = await waitForPublished(world, Topics.orderIncidentOpened, (e) => e.orderId === id);
+    expect(incident).toMatchObject({ orderId: id, lineIds: [`${id}-2`] });
+    // Later polls (the overlap re-reads the order) publish nothing more.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await world.published(Topics.orderIncidentOpened, key)).toHaveLength(1);
+  }, 60_000);
+
   it('publishes the cancellation of an order whose debit failed, and catalogue-sync releases its reservation', async () => {
     const id = world.place('debitfail-fr', [{ sku: 'SKU-B', quantity: 2 }]);
     expect(await world.waitForState('debitfail-fr', id, ['WAITING_DEBIT'])).toBe(true);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { MarketplaceSettings } from '../marketplace';
 import { OrderBook, SandboxRefusal, type OrderInput } from '../orders/order-book';
-import { orderRoutes } from '../orders/order-routes';
+import { orderAdminRoutes, orderRoutes } from '../orders/order-routes';
 import { shippingAdminRoutes, shippingRoutes } from '../shipping/shipping-routes';
 import { ImportQueue } from '../imports/import-queue';
 import { OfferStore } from '../offers/offer-store';
@@ -163,6 +163,7 @@ export class MiraklSandbox {
       ...offerAdminRoutes(this.offers, this.imports),
       ...productAdminRoutes(this.products),
       ...buyerAdminRoutes(this.buyers),
+      ...orderAdminRoutes(this.orders),
       ...shippingAdminRoutes(this.marketplaces),
       ...moneyAdminRoutes(this.ledger),
     );

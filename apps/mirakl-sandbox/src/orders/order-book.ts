@@ -66,6 +66,8 @@ interface StoredOrder {
   debitFails?: boolean;
   history: { state: string; at: string }[];
   address: Record<string, unknown>;
+  /** Lines with an open incident, and the state each goes back to when it is resolved. */
+  incidents?: Map<string, string>;
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -752,6 +754,54 @@ export class OrderBook {
     at: string;
   }[] = [];
 
+  /**
+   * A customer claim (`INCIDENT_OPEN`, reason from RE02's INCIDENT_OPEN list) on a line that has shipped: the
+   * line's state becomes INCIDENT_OPEN, the order says `has_incident`, and both update dates move (OR11 polls
+   * by update date see it). The order does not close while an incident is open.
+   */
+  openIncident(marketplace: string, orderId: string, lineId: string, reasonCode: string): void {
+    const { stored, order: o } = this.orderIn(marketplace, orderId, ['SHIPPED', 'TO_COLLECT', 'RECEIVED']);
+    const line = o.order_lines.find((l) => l.order_line_id === lineId);
+    if (!line) throw new SandboxRefusal(404, `Order line with id '${lineId}' not found`);
+    if (!['SHIPPED', 'TO_COLLECT', 'RECEIVED'].includes(line.order_line_state))
+      throw new SandboxRefusal(
+        400,
+        `An incident cannot be opened on the order line ${lineId} in state ${line.order_line_state}`,
+      );
+    if (typeof reasonCode !== 'string' || !reasonCode)
+      throw new SandboxRefusal(400, 'reason_code is required');
+    (stored.incidents ??= new Map()).set(lineId, line.order_line_state);
+    line.order_line_state = 'INCIDENT_OPEN';
+    Object.assign(line, { order_line_state_reason_code: reasonCode });
+    o.has_incident = true;
+    this.touch(stored, line);
+  }
+
+  /** OR64: the seller marks a line's incident resolved; the line goes back to the state it had. */
+  resolveIncident(marketplace: string, orderId: string, lineId: string, reasonCode: unknown): void {
+    const stored = this.get(marketplace, orderId);
+    if (!stored) throw new SandboxRefusal(404, `Order with id '${orderId}' not found`);
+    const line = stored.order.order_lines.find((l) => l.order_line_id === lineId);
+    if (!line) throw new SandboxRefusal(404, `Order line with id '${lineId}' not found`);
+    const before = stored.incidents?.get(lineId);
+    if (line.order_line_state !== 'INCIDENT_OPEN' || before === undefined)
+      throw new SandboxRefusal(400, `The order line ${lineId} has no open incident`);
+    if (typeof reasonCode !== 'string' || !reasonCode)
+      throw new SandboxRefusal(400, 'reason_code is required');
+    stored.incidents!.delete(lineId);
+    line.order_line_state = before;
+    Object.assign(line, { order_line_state_reason_code: reasonCode });
+    stored.order.has_incident = stored.incidents!.size > 0;
+    this.touch(stored, line);
+  }
+
+  /** A change that is not a state change: the line's and the order's update dates move. */
+  private touch(stored: StoredOrder, line: Line): void {
+    const iso = new Date(this.clock.now()).toISOString();
+    line.last_updated_date = iso;
+    stored.order.last_updated_date = iso;
+  }
+
   /** Applies every transition whose time has come, in time order. */
   settle(): void {
     const now = this.clock.now();
@@ -812,6 +862,11 @@ export class OrderBook {
         this.move(stored, 'RECEIVED', at + (mp.closeMs ?? 14 * 86_400_000), at);
         break;
       case 'RECEIVED':
+        if (stored.incidents?.size) {
+          // An open incident keeps the order open: look again a day later.
+          this.schedule(stored, at + 86_400_000);
+          break;
+        }
         for (const l of stored.order.order_lines)
           if (l.order_line_state === 'RECEIVED') l.order_line_state = 'CLOSED';
         this.move(stored, 'CLOSED', undefined, at);

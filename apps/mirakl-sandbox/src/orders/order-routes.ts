@@ -7,6 +7,7 @@ import {
   offsetPage,
   stringFields,
   written,
+  type AdminRoute,
   type SandboxRoute,
 } from '../http/route';
 
@@ -23,7 +24,10 @@ function booleanParam(q: URLSearchParams, name: string): boolean | undefined {
   return v === 'true';
 }
 
-/** OR11, OR21, OR23, OR24, OR28-30: where orders are listed, accepted, tracked, shipped, cancelled, refunded. */
+/**
+ * OR11, OR21, OR23, OR24, OR28-30, OR64: where orders are listed, accepted, tracked, shipped, cancelled,
+ * refunded, and their incidents resolved.
+ */
 export function orderRoutes(orders: OrderBook): SandboxRoute[] {
   return [
     {
@@ -103,6 +107,15 @@ export function orderRoutes(orders: OrderBook): SandboxRoute[] {
       },
     },
     {
+      operation: 'OR64',
+      method: 'PUT',
+      path: /^\/api\/orders\/(?<orderId>[^/]+)\/lines\/(?<lineId>[^/]+)\/resolve_incident$/,
+      handle: ({ mp, body, params }) => {
+        orders.resolveIncident(mp.code, params.orderId, params.lineId, jsonObject(body).reason_code);
+        return written();
+      },
+    },
+    {
       operation: 'OR29',
       method: 'PUT',
       path: /^\/api\/orders\/(?<orderId>[^/]+)\/cancel$/,
@@ -177,4 +190,19 @@ function publicRefund(r: Record<string, unknown>): Record<string, unknown> {
   void [id, created_date, state, refund_state, commission_amount, commission_taxes];
   void [commission_tax_amount, commission_total_amount];
   return rest;
+}
+
+/** Admin: what customers and the operator do to orders outside the seller API. */
+export function orderAdminRoutes(orders: OrderBook): AdminRoute[] {
+  return [
+    {
+      // A customer opens an incident on a shipped line (`{ "reason_code": "1" }`, e.g. "Item not received").
+      method: 'POST',
+      path: /^\/marketplaces\/(?<mp>[^/]+)\/orders\/(?<orderId>[^/]+)\/lines\/(?<lineId>[^/]+)\/incident$/,
+      handle: ({ json, params }) => {
+        orders.openIncident(params.mp, params.orderId, params.lineId, json.reason_code as string);
+        return { status: 201, body: { order_line_id: params.lineId, order_line_state: 'INCIDENT_OPEN' } };
+      },
+    },
+  ];
 }
