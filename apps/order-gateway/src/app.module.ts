@@ -15,6 +15,7 @@ export const ORDER_GATEWAY_PRODUCES = [
   Topics.orderReceived,
   Topics.orderAccepted,
   Topics.orderRefused,
+  Topics.orderAwaitingErpConfirmation,
   Topics.orderReadyForFulfilment,
   Topics.orderCancelled,
   Topics.orderStateChanged,

@@ -38,6 +38,16 @@ describe('order-gateway: acceptance policy and deadlines', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(world.order('erpfirst-fr', id).order_state).toBe('WAITING_ACCEPTANCE');
     expect(world.acceptApplied.has(`erpfirst-fr/${id}`)).toBe(false);
+    // The ERP is asked for the sales order on hold, once, with the lines to accept and no address.
+    const asked = await waitForPublished(world, Topics.orderAwaitingErpConfirmation, (e) => e.orderId === id);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatchObject({
+      marketplace: 'erpfirst-fr',
+      marketplaceCustomerId: expect.any(String),
+      currency: 'EUR',
+      lines: [{ lineId: `${id}-1`, sku: 'SKU-P', quantity: 1 }],
+    });
+    expect(asked[0]).not.toHaveProperty('customer');
 
     // fulfilment-bridge's event: the ERP created the sales order.
     await world.send(Topics.orderPostedToErp, {
@@ -50,6 +60,9 @@ describe('order-gateway: acceptance policy and deadlines', () => {
     const [accepted] = await waitForPublished(world, Topics.orderAccepted, (e) => e.orderId === id);
     expect(accepted).toMatchObject({ policy: 'AFTER_ERP_CONFIRMATION', lines: [{ decision: 'ACCEPT' }] });
     expect(world.acceptApplied.get(`erpfirst-fr/${id}`)).toBe(1);
+    expect(
+      (await world.published(Topics.orderAwaitingErpConfirmation)).filter((e) => e.orderId === id),
+    ).toHaveLength(1);
   }, 60_000);
 
   it('resumes a send a dead process left behind by reading back first: an OR21 that landed is never sent again', async () => {

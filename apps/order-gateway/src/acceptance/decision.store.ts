@@ -6,6 +6,7 @@ import { orderException } from '../exceptions/order-exceptions';
 import type { OrderSnapshot } from '../orders/mirakl-order-mapper';
 import { validateOrder } from '../validation/line-validation';
 import { decide } from './acceptance-policy';
+import { awaitingErpConfirmation } from './awaiting-erp';
 
 export type DecisionStatus = 'waiting-erp' | 'pending' | 'sending' | 'landed' | 'superseded';
 
@@ -16,8 +17,10 @@ export interface DecisionOutcome {
 
 /**
  * Turns the reservation owner's answer into the order's decision, persisted before anything is sent
- * (status `pending`, or `waiting-erp` under AFTER_ERP_CONFIRMATION). The acceptance loop sends it. Runs in the
- * consumer's transaction with its inbox entry: a redelivered answer changes nothing.
+ * (status `pending`, or `waiting-erp` under AFTER_ERP_CONFIRMATION, which also publishes
+ * `orders.order.awaiting-erp-confirmation.v1` so that fulfilment-bridge creates the sales order on hold). The
+ * acceptance loop sends it. Runs in the consumer's transaction with its inbox entry: a redelivered answer
+ * changes nothing, and an order is decided once (its decision row), so the ERP is asked once.
  */
 export class DecisionStore {
   constructor(
@@ -135,6 +138,12 @@ export class DecisionStore {
               f.detail,
             ),
           });
+      // The ERP is asked for the sales order (on hold) in this transaction: once per order, with the decision row.
+      if (status === 'waiting-erp')
+        events.push({
+          topic: Topics.orderAwaitingErpConfirmation,
+          payload: awaitingErpConfirmation(order.snapshot, decision.lines, now),
+        });
       out.push({ status, lines: decision.lines });
     }
     if (rows.length > 0)
