@@ -85,6 +85,11 @@ export class BackOffice {
       warehouses: () => this.sites.map((s) => s.code),
       feed: this.feed,
       onPosted: (o) => this.warehouse.schedule(o),
+      // A released order is picked the usual delay after its release, not after it was first taken on hold.
+      onReleased: (o) => {
+        this.warehouse.schedule(o);
+        o.nextPickAt = Math.max(o.nextPickAt!, this.clock.now() + this.warehouse.settings.pickDelayMs);
+      },
     });
     this.idempotency = new IdempotencyStore(() => this.idempotencyTtlMs);
     this.otherChannels = new OtherChannels(this.stock, random);

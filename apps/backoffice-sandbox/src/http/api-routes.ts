@@ -7,7 +7,7 @@ import type { Faults } from '../faults/faults';
 import { decodeHolds, HOLD_KEY, holdView } from '../holds/hold';
 import { CHARGE_ITEMS } from '../sales-orders/charge-items';
 import { salesOrderView } from '../sales-orders/sales-order';
-import { decodeSalesOrder } from '../sales-orders/sales-order-input';
+import { decodeRelease, decodeSalesOrder } from '../sales-orders/sales-order-input';
 import { stockView } from '../stock/stock-ledger';
 import { Router } from './router';
 
@@ -176,6 +176,12 @@ export function apiRoutes(bo: BackOffice, faults: () => Faults, random: () => nu
       const body = await json();
       const reason = cancelReason(body);
       return { status: 200, body: salesOrderView(bo.orders.cancel(number, 'api', reason, now())) };
+    })
+    .add('POST', '/api/sales-orders/:number/release', async ({ params: [number], json, query }) => {
+      query([]);
+      const raw = await json();
+      const order = bo.orders.release(number, decodeRelease(raw), raw, now());
+      return { status: 200, body: salesOrderView(order) };
     })
     .add('POST', '/api/holds', async ({ json, query }) => {
       query([]);

@@ -32,6 +32,16 @@ export interface SalesOrderInput {
   shipTo?: Address;
   lines: OrderLineInput[];
   chargeLines: ChargeLineInput[];
+  /** Taken and allocated but not picked until released (`POST /api/sales-orders/:number/release`). */
+  hold: boolean;
+}
+
+/** `POST /api/sales-orders/:number/release`: where the parcel goes and the lines to ship. */
+export interface ReleaseInput {
+  shipTo: Address;
+  lines: OrderLineInput[];
+  /** Replace the order's charge lines; absent: they stay as posted. */
+  chargeLines?: ChargeLineInput[];
 }
 
 export const MAX_LINES = 200;
@@ -48,6 +58,7 @@ export function decodeSalesOrder(raw: unknown): SalesOrderInput {
     'ship_to',
     'lines',
     'charge_lines',
+    'hold',
   ]);
   const ref = object(o.external_reference, 'external_reference');
   onlyKeys(ref, 'external_reference', ['marketplace', 'order_id']);
@@ -85,10 +96,28 @@ export function decodeSalesOrder(raw: unknown): SalesOrderInput {
       o.prices_include_tax === undefined ? true : boolean(o.prices_include_tax, 'prices_include_tax'),
     ...(o.ship_to === undefined ? {} : { shipTo: decodeAddress(o.ship_to, 'ship_to') }),
     lines: array(o.lines, 'lines', 1, MAX_LINES).map((l, i) => decodeLine(l, `lines[${i}]`)),
-    chargeLines: (o.charge_lines === undefined ? [] : array(o.charge_lines, 'charge_lines', 0, 50)).map(
-      (l, i) => decodeCharge(l, `charge_lines[${i}]`),
-    ),
+    chargeLines: decodeCharges(o.charge_lines) ?? [],
+    hold: o.hold === undefined ? false : boolean(o.hold, 'hold'),
   };
+}
+
+/** `POST /api/sales-orders/:number/release` body → input, or a 422 naming the first field that is wrong. */
+export function decodeRelease(raw: unknown): ReleaseInput {
+  const o = object(raw, 'body');
+  onlyKeys(o, 'body', ['ship_to', 'lines', 'charge_lines']);
+  if (o.ship_to === undefined)
+    throw invalid('ship_to is required: the warehouse needs the address to ship to', { field: 'ship_to' });
+  const chargeLines = decodeCharges(o.charge_lines);
+  return {
+    shipTo: decodeAddress(o.ship_to, 'ship_to'),
+    lines: array(o.lines, 'lines', 1, MAX_LINES).map((l, i) => decodeLine(l, `lines[${i}]`)),
+    ...(chargeLines ? { chargeLines } : {}),
+  };
+}
+
+function decodeCharges(raw: unknown): ChargeLineInput[] | undefined {
+  if (raw === undefined) return undefined;
+  return array(raw, 'charge_lines', 0, 50).map((l, i) => decodeCharge(l, `charge_lines[${i}]`));
 }
 
 function decodeLine(raw: unknown, path: string): OrderLineInput {

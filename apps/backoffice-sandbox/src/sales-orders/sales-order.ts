@@ -8,7 +8,8 @@ export interface ExternalReference {
 
 export const externalKey = (r: ExternalReference) => `${r.marketplace}:${r.order_id}`;
 
-export type SalesOrderStatus = 'posted' | 'partially_shipped' | 'shipped' | 'cancelled';
+/** `on_hold`: taken and allocated, not picked, until released with its address and final lines. */
+export type SalesOrderStatus = 'on_hold' | 'posted' | 'partially_shipped' | 'shipped' | 'cancelled';
 
 export interface SalesOrderLine {
   lineNo: number;
@@ -43,8 +44,13 @@ export interface ChargeLine {
 export interface SalesOrder {
   number: string;
   externalReference: ExternalReference;
+  /** Empty while an order on hold names a customer the ERP does not know yet (it must exist at release). */
   customerId: string;
+  /** Marketplace customer id the order named (resolved to `customerId` at release when on hold). */
+  customerRef: { id: string } | { marketplaceCustomerId: string };
+  /** Where the parcel goes; not known yet (`shipToKnown` false) for an order on hold without one. */
   shipTo: Address;
+  shipToKnown: boolean;
   currency: string;
   pricesIncludeTax: boolean;
   lines: SalesOrderLine[];
@@ -57,6 +63,8 @@ export interface SalesOrder {
   nextPickAt?: number;
   /** Has the warehouse decided whether this order leaves in several parcels? */
   splitDecided: boolean;
+  /** Set once an order on hold was released: when, and the release body (canonical JSON) for replays. */
+  released?: { at: number; body: string };
 }
 
 export function salesOrderView(o: SalesOrder): Record<string, unknown> {
@@ -66,12 +74,13 @@ export function salesOrderView(o: SalesOrder): Record<string, unknown> {
   return {
     number: o.number,
     external_reference: { ...o.externalReference },
-    customer_id: o.customerId,
-    ship_to: { ...o.shipTo },
+    customer_id: o.customerId || null,
+    ship_to: o.shipToKnown ? { ...o.shipTo } : null,
     currency: o.currency,
     prices_include_tax: o.pricesIncludeTax,
     status: o.status,
     created_at: new Date(o.createdAt).toISOString(),
+    ...(o.released ? { released_at: new Date(o.released.at).toISOString() } : {}),
     ...(o.cancelled
       ? {
           cancelled_at: new Date(o.cancelled.at).toISOString(),
