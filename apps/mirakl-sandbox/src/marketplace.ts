@@ -18,7 +18,10 @@ export interface MarketplaceSettings {
   /** From SHIPPED to RECEIVED (the customer confirms), then to CLOSED. */
   deliveryMs?: number;
   closeMs?: number;
-  /** May an order ship in several shipments (the ST01 variant)? Informational for the platform's settings. */
+  /**
+   * May an order ship in several shipments (ST01/ST11/ST23/ST24; PC01 `features.shipment.multi_shipment`)?
+   * Without it those calls are refused; with it OR23/OR24 still work (OR24 ships what remains in one go).
+   */
   multiShipment?: boolean;
   /** Mirakl subtracts this from `start_update_date`, so recent orders come back again. */
   updateDateMarginMs: number;
@@ -67,6 +70,7 @@ export function demoMarketplaces(): MarketplaceSettings[] {
       shopId: '3107',
       partialAcceptance: false,
       alternativeCarriersAllowed: false,
+      multiShipment: true,
       acceptanceWindowMs: 48 * 60 * MINUTE,
       carriers: [
         {

@@ -6,6 +6,7 @@ import { shippingScenarios } from './contract/shipping-scenarios';
 import { catalogueScenarios } from './contract/catalogue-scenarios';
 import { aftercareScenarios } from './contract/aftercare-scenarios';
 import { moneyScenarios } from './contract/money-scenarios';
+import { shipmentScenarios } from './contract/shipment-scenarios';
 
 /**
  * The contract table: one row per operation the client implements. To cover a new operation, write a
@@ -17,6 +18,7 @@ const CONTRACT_TABLE: ContractScenario[] = [
   ...shippingScenarios,
   ...catalogueScenarios,
   ...moneyScenarios,
+  ...shipmentScenarios,
 ];
 
 const description = locateMiraklOpenApi();

@@ -11,3 +11,5 @@ export * from './operations/offer-types';
 export * from './operations/import-files';
 export * from './operations/accounting-types';
 export * from './operations/accounting';
+export * from './operations/shipment-types';
+export * from './operations/shipments';

@@ -7,7 +7,9 @@ const DAY = 24 * 60 * MINUTE;
  * Mirakl's published maximum call frequencies ("Maximum usage", `../shared/mirakl/call_frequency.txt`) as the
  * sandbox enforces them: over the limit, 429 with `Retry-After`. The client keeps its own copy of the same
  * facts (`packages/mirakl-client/src/limits/call-frequency.ts`): the two sides of one contract, each written
- * from the source. Operations "at each event" (OR21, OR23, OR24, OR28-OR30, OF21, P44) have no fixed limit.
+ * from the source. Operations "at each event" (OR21, OR23, OR24, OR28-OR30, OF21, P44, and the multi-shipment ST01, ST11, ST23,
+ * ST24: "on each new shipment", "at each shipment page display") have no fixed limit; faults can still put
+ * one on them.
  * TL02's second window (60 an hour) is not modelled here: one window per operation.
  */
 export const MIRAKL_CALL_LIMITS: Faults['rateLimits'] = {

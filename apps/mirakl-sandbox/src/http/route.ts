@@ -90,6 +90,29 @@ export function idFilter(q: URLSearchParams, name: string): string[] | undefined
   return ids;
 }
 
+/**
+ * A multi-valued query parameter, repeated or comma-separated; undefined when absent. At most 100 values, and
+ * each must pass `valid` (an enum, a format), else Mirakl's 400.
+ */
+export function multiParam(
+  q: URLSearchParams,
+  name: string,
+  valid?: (v: string) => boolean,
+): Set<string> | undefined {
+  const values = q.getAll(name).flatMap((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  if (values.length === 0) return undefined;
+  if (values.length > 100)
+    throw new SandboxRefusal(400, `The limit of 100 is exceeded for the parameter : ${name}`);
+  const bad = valid && values.find((v) => !valid(v));
+  if (bad !== undefined) throw new SandboxRefusal(400, `Invalid value for parameter ${name}: ${bad}`);
+  return new Set(values);
+}
+
 /** An ISO date query parameter as epoch ms; 400 when it is not a date. */
 export function dateParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);

@@ -5,6 +5,8 @@ import type { MarketplaceSettings } from '../marketplace';
 import { OrderBook, SandboxRefusal, type OrderInput } from '../orders/order-book';
 import { orderAdminRoutes, orderRoutes } from '../orders/order-routes';
 import { shippingAdminRoutes, shippingRoutes } from '../shipping/shipping-routes';
+import { ShipmentBook } from '../shipments/shipment-book';
+import { shipmentAdminRoutes, shipmentRoutes } from '../shipments/shipment-routes';
 import { ImportQueue } from '../imports/import-queue';
 import { OfferStore } from '../offers/offer-store';
 import { offerAdminRoutes, offerRoutes } from '../offers/offer-routes';
@@ -118,6 +120,8 @@ const MAX_IMPORT_FILE = 512 * 1024 * 1024;
 export class MiraklSandbox {
   readonly clock = new SandboxClock();
   readonly orders: OrderBook;
+  /** Several shipments per order (ST01/ST11/ST23/ST24) on marketplaces with `multiShipment`. */
+  readonly shipments: ShipmentBook;
   readonly products = new ProductCatalogue();
   readonly imports = new ImportQueue(this.clock);
   readonly offers: OfferStore;
@@ -140,6 +144,7 @@ export class MiraklSandbox {
   constructor(private readonly options: SandboxOptions) {
     this.marketplaces = new Map(options.marketplaces.map((m) => [m.code, m]));
     this.orders = new OrderBook(this.clock, this.marketplaces);
+    this.shipments = new ShipmentBook(this.clock, this.marketplaces, this.orders);
     this.ledger = new SellerLedger(this.clock, this.marketplaces, { beforeSettle: () => this.settle() });
     this.orders.onEvent((e) => this.ledger.record(e));
     this.random = options.random ?? Math.random;
@@ -155,6 +160,7 @@ export class MiraklSandbox {
     this.routes = [
       ...orderRoutes(this.orders),
       ...shippingRoutes(),
+      ...shipmentRoutes(this.shipments),
       ...offerRoutes(this.offers, this.imports),
       ...productRoutes(this.products, this.imports),
       ...moneyRoutes(this.ledger),
@@ -165,6 +171,7 @@ export class MiraklSandbox {
       ...buyerAdminRoutes(this.buyers),
       ...orderAdminRoutes(this.orders),
       ...shippingAdminRoutes(this.marketplaces),
+      ...shipmentAdminRoutes(this.shipments, this.marketplaces),
       ...moneyAdminRoutes(this.ledger),
     );
     for (const m of options.marketplaces) {

@@ -1,4 +1,10 @@
-import { dateParam, offsetPage, type AdminRoute, type SandboxRoute } from '../http/route';
+import {
+  dateParam,
+  multiParam as multi,
+  offsetPage,
+  type AdminRoute,
+  type SandboxRoute,
+} from '../http/route';
 import { SandboxRefusal } from '../orders/order-book';
 import { iv01Document, sbc11Cycle } from './billing-records';
 import { fromCents, toCents } from './cents';
@@ -11,25 +17,6 @@ const SHOP_MODELS = ['MARKETPLACE', 'DROPSHIP', 'ONE_CREDITOR'];
 const PSP_CODES = ['NOT_SPECIFIED', 'MANGOPAY', 'MIRAKL_PAYOUT', 'OPERATOR'];
 const PAY_OUT_STATES = ['TO_PAY', 'PAID', 'FAILED'];
 const DOCUMENT_TYPES = ['ALL', 'AUTO_INVOICE', 'MANUAL_INVOICE', 'MANUAL_CREDIT'];
-
-/**
- * A multi-valued query parameter, repeated or comma-separated; undefined when absent. At most 100 values, and
- * each must pass `valid` (an enum, a format), else Mirakl's 400.
- */
-function multi(q: URLSearchParams, name: string, valid?: (v: string) => boolean): Set<string> | undefined {
-  const values = q.getAll(name).flatMap((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
-  if (values.length === 0) return undefined;
-  if (values.length > 100)
-    throw new SandboxRefusal(400, `The limit of 100 is exceeded for the parameter : ${name}`);
-  const bad = valid && values.find((v) => !valid(v));
-  if (bad !== undefined) throw new SandboxRefusal(400, `Invalid value for parameter ${name}: ${bad}`);
-  return new Set(values);
-}
 
 const oneOf = (values: string[]) => (v: string) => values.includes(v);
 const isCycleId = (v: string) => v.length === 36;

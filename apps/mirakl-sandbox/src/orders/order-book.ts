@@ -520,6 +520,26 @@ export class OrderBook {
     this.move(stored, 'SHIPPED', this.clock.now() + (mp.deliveryMs ?? 3 * 86_400_000));
   }
 
+  /**
+   * Multi-shipment (ST01 shipped / ST24, `src/shipments/`): the given lines have shipped in full and become
+   * SHIPPED; the order becomes SHIPPED, as by OR24, once no line is left in SHIPPING.
+   */
+  shipLines(marketplace: string, orderId: string, lineIds: readonly string[]): void {
+    const { mp, stored, order: o } = this.orderIn(marketplace, orderId, ['SHIPPING']);
+    const iso = new Date(this.clock.now()).toISOString();
+    for (const l of o.order_lines)
+      if (lineIds.includes(l.order_line_id) && l.order_line_state === 'SHIPPING') {
+        l.order_line_state = 'SHIPPED';
+        l.last_updated_date = iso;
+      }
+    o.last_updated_date = iso;
+    if (
+      o.order_lines.some((l) => l.order_line_state === 'SHIPPED') &&
+      o.order_lines.every((l) => l.order_line_state !== 'SHIPPING')
+    )
+      this.move(stored, 'SHIPPED', this.clock.now() + (mp.deliveryMs ?? 3 * 86_400_000));
+  }
+
   /** OR29: the whole order, while it may still be cancelled (SHIPPING, before any shipment). */
   cancelOrder(marketplace: string, orderId: string): void {
     const { stored, order: o } = this.orderIn(marketplace, orderId, ['SHIPPING']);

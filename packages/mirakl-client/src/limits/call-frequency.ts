@@ -6,7 +6,8 @@ const DAY = 24 * HOUR;
 
 /**
  * Mirakl's published maximum call frequency for the operations the platform uses (seller API, "Maximum
- * usage"). Operations marked "at each event" (OR21, OR23, OR24, OR28-OR30) have no fixed frequency: they are
+ * usage"). Operations marked "at each event" (OR21, OR23, OR24, OR28-OR30, and ST01/ST11/ST23/ST24 "on each
+ * shipment") have no fixed frequency: they are
  * limited only by 429s. OR11 is the asynchronous (polling) limit.
  */
 export const MIRAKL_CALL_FREQUENCY: Readonly<Record<string, CallWindow[]>> = {

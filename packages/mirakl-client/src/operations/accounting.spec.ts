@@ -1,17 +1,5 @@
-import type { MiraklRequest, MiraklResponse, MiraklTransport } from '../http/transport';
+import { fakeTransport } from '../testing/fake-transport.spec-helper';
 import { amountToCents, listBillingCycles, listTransactionLines } from './accounting';
-
-/** A transport that answers from a function and records every request. */
-function fakeTransport(answer: (req: MiraklRequest) => unknown) {
-  const requests: MiraklRequest[] = [];
-  const transport = {
-    call: async <T>(req: MiraklRequest): Promise<MiraklResponse<T>> => {
-      requests.push(req);
-      return { status: 200, body: answer(req) as T, headers: new Headers() };
-    },
-  } as unknown as MiraklTransport;
-  return { transport, requests };
-}
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

@@ -12,6 +12,8 @@ import { chunkIds } from '../paging/ids';
 import { offsetPaged } from '../paging/paging';
 import { parseErrorReport, stockFile } from './import-files';
 import { listAccountingDocuments, listBillingCycles, listTransactionLines } from './accounting';
+import { createShipments, listShipments, updateShipmentTracking, validateShipments } from './shipments';
+import type { ListShipmentsFilter, MiraklShipment, NewShipment, ShipmentRef } from './shipment-types';
 import type {
   ListAccountingDocumentsFilter,
   ListBillingCyclesFilter,
@@ -293,6 +295,29 @@ export class MiraklClient {
     pageSize?: number,
   ): AsyncGenerator<MiraklBillingCycle, void> {
     return listBillingCycles(this.transport, filter, pageSize);
+  }
+
+  /** ST11: every shipment matching the filter (multi-shipment platforms), all seek pages. */
+  listShipments(filter: ListShipmentsFilter = {}, pageSize?: number): AsyncGenerator<MiraklShipment, void> {
+    return listShipments(this.transport, filter, pageSize);
+  }
+
+  /** ST01: creates shipments; per-shipment refusals in `errors`; read back by ST11 before any resend. */
+  createShipments(shipments: readonly NewShipment[], attempts = 3) {
+    return createShipments(this.transport, shipments, attempts);
+  }
+
+  /** ST23: tracking of existing shipments; read back before any resend (`alreadyApplied`). */
+  updateShipmentTracking(
+    updates: readonly (ShipmentRef & { tracking: NonNullable<NewShipment['tracking']> })[],
+    attempts = 3,
+  ) {
+    return updateShipmentTracking(this.transport, updates, attempts);
+  }
+
+  /** ST24: validates shipments as shipped; read back before any resend (`alreadyShipped`). */
+  validateShipments(refs: readonly ShipmentRef[], attempts = 3) {
+    return validateShipments(this.transport, refs, attempts);
   }
 
   /** SH12: the shipping types, with `mandatory_tracking`. */
