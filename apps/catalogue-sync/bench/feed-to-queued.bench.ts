@@ -20,7 +20,8 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { seededRandom } from '@seller-bridge/backoffice-sandbox';
-import { cpuSeconds, fmt, pgbenchCommitRate, pgbenchFeedSql } from './ceilings';
+import { cpuSeconds, fmt, pgbenchCommitRate } from '@seller-bridge/service-kit/bench';
+import { pgbenchFeedSql } from './ceilings';
 import { FeedWorld } from './feed-world';
 import { applyWithoutHttp, offerChanges } from './load';
 

@@ -30,7 +30,7 @@ import { CatalogueSyncConfig, marketplaceApiKeys } from '../src/config/catalogue
 import { CATALOGUE_ENTITIES, CATALOGUE_MIGRATIONS } from '../src/database/data-source';
 import { createMarketplaceClients } from '../src/marketplaces/marketplace-clients';
 import { CatalogueSyncMetrics } from '../src/metrics/catalogue-sync.metrics';
-import { fmt } from './ceilings';
+import { fmt } from '@seller-bridge/service-kit/bench';
 
 const OFFERS = Number(process.env.BENCH_OFFERS ?? 1_000_000);
 const MP = 'decathlon-fr';

@@ -3,14 +3,15 @@ import { MiraklSandbox, demoMarketplaces } from '@seller-bridge/mirakl-sandbox';
 /**
  * The Mirakl sandbox in its own process for the benchmark (a real Mirakl is another machine; in process it
  * would share the service's one JavaScript thread). Places `SHIPMENTS` orders, accepted and in SHIPPING, sends
- * `{base, orders}` to the parent, and answers `report` with what the marketplace holds.
+ * `{base, orders, ceilingOrders}` to the parent (CEILING_ORDERS more for the raw ceiling), and answers `report` with what the marketplace holds.
  */
 async function main(): Promise<void> {
   const total = Number(process.env.SHIPMENTS ?? 2000);
+  const ceiling = Number(process.env.CEILING_ORDERS ?? 0);
   const MP = 'decathlon-fr';
   const mirakl = new MiraklSandbox({ marketplaces: demoMarketplaces(), adminToken: 'bench' });
   const orders: { id: string; lineId: string }[] = [];
-  for (let i = 0; i < total; i++) {
+  for (let i = 0; i < total + ceiling; i++) {
     const id = mirakl.orders.place(MP, {
       customerId: `B-${i}`,
       shippingTypeCode: 'EXP',
@@ -33,7 +34,8 @@ async function main(): Promise<void> {
       });
     if (msg === 'stop') void mirakl.close().then(() => process.exit(0));
   });
-  process.send!({ base, orders });
+  // The last CEILING_ORDERS orders are for the raw ceiling (OR23 + OR24 from a bare client), not the run.
+  process.send!({ base, orders: orders.slice(0, total), ceilingOrders: orders.slice(total) });
 }
 
 void main();

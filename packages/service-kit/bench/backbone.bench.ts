@@ -22,7 +22,7 @@ import {
   kafkaProducerPerformance,
   kafkajsRawThroughput,
   pgbenchCommitRate,
-} from './ceilings';
+} from '../src/bench';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
