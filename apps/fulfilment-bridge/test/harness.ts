@@ -9,6 +9,7 @@ import {
 } from '@seller-bridge/contracts';
 import { loadConfig } from '@seller-bridge/service-kit';
 import { startConsumerGroupsAtEnd, testBrokers, testKafka } from '@seller-bridge/service-kit/testing';
+import type { MiraklSandbox } from '@seller-bridge/mirakl-sandbox';
 import { AppModule, FULFILMENT_CONSUMES } from '../src/app.module';
 import { FulfilmentBridgeConfig } from '../src/config/fulfilment-bridge.config';
 
@@ -145,3 +146,25 @@ export function releasedOrder(
 }
 
 export { Topics };
+
+/**
+ * An order placed on the Mirakl sandbox and accepted; the sandbox clock then passes the debit, so it is in
+ * SHIPPING unless `debited` is false. Returns its id and line ids.
+ */
+export function acceptedSandboxOrder(
+  mirakl: MiraklSandbox,
+  marketplace: string,
+  input: Parameters<MiraklSandbox['orders']['place']>[1],
+  debited = true,
+): { id: string; lineIds: string[] } {
+  const id = mirakl.orders.place(marketplace, input);
+  const lines = (mirakl.orders.get(marketplace, id)!.order as { order_lines: { order_line_id: string }[] })
+    .order_lines;
+  mirakl.orders.accept(
+    marketplace,
+    id,
+    lines.map((l) => ({ id: l.order_line_id, accepted: true })),
+  );
+  if (debited) mirakl.clock.advance(3 * 60_000);
+  return { id, lineIds: lines.map((l) => l.order_line_id) };
+}

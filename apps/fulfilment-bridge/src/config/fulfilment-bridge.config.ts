@@ -40,6 +40,15 @@ export class MarketplaceSettings {
   @Matches(/^\d{1,2}\.\d{2}$/, { message: 'defaultTaxRate must be a percent string such as "20.00"' })
   defaultTaxRate: string = '20.00';
 
+  /**
+   * The operator allows several shipments per order (Mirakl's PC01 `features.shipment.multi_shipment`): each
+   * warehouse parcel is sent as its own shipment (ST01/ST24) as soon as it ships. Off: the order is shipped
+   * once, with OR23/OR24, when every line has shipped.
+   */
+  @IsOptional()
+  @IsBoolean()
+  multiShipment?: boolean;
+
   /** Lift Mirakl's call frequencies (sandbox and benchmarks only). */
   @IsOptional()
   @IsBoolean()
@@ -92,7 +101,7 @@ export class FulfilmentBridgeConfig extends BackboneConfig {
   @MinLength(16, { message: 'BACKOFFICE_WEBHOOK_SECRET must be at least 16 characters' })
   BACKOFFICE_WEBHOOK_SECRET?: string;
 
-  /** JSON list of marketplaces: `[{"code","baseUrl","apiKeyEnv","shopId"?,"defaultTaxRate"?}]`. */
+  /** JSON list of marketplaces: `[{"code","baseUrl","apiKeyEnv","shopId"?,"defaultTaxRate"?,"multiShipment"?}]`. */
   @Transform(jsonListOf(MarketplaceSettings))
   @IsArray({ message: 'MARKETPLACES must be a JSON list of marketplaces' })
   @ArrayNotEmpty()

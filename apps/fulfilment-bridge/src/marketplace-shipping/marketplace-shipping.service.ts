@@ -17,6 +17,7 @@ import { retryDelayMs } from '../erp-posting/retry-delay';
 import { ExceptionLog } from '../exceptions/exception-log';
 import { MARKETPLACE_CLIENTS, type MarketplaceClients } from '../marketplaces/marketplace-clients';
 import { FulfilmentBridgeMetrics } from '../metrics/fulfilment-bridge.metrics';
+import { ParcelShipmentSender, ShipmentItemRefused } from './parcel-shipment.sender';
 import { orderFullyShipped, type ShippedLine } from './shipment-completeness';
 
 interface DueShipment {
@@ -43,12 +44,17 @@ const NOT_YET_SHIPPING_MS = 5_000;
 
 /**
  * Sends due shipments to the marketplace: carrier mapped (else held), tracking where the shipping type makes
- * it mandatory (else held), the order read first (OR11): only in SHIPPING, and only once every line shipped;
- * then OR23 (unless the order already carries this tracking) and OR24. The client reads back before any resend.
+ * it mandatory (else held), the order read first (OR11): only in SHIPPING. Where the marketplace allows
+ * several shipments per order (`multiShipment`), each parcel goes out at once as its own shipment
+ * (`ParcelShipmentSender`: ST01, ST24 if needed); elsewhere only once every line shipped, then OR23 (unless
+ * the order already carries this tracking) and OR24. The client reads back before any resend.
  */
 @Injectable()
 export class MarketplaceShippingService {
   private readonly shippingTypes = new Map<string, { at: number; mandatory: Set<string> }>();
+  private readonly parcels: ParcelShipmentSender;
+  /** Marketplaces whose operator allows several shipments per order (configuration, decision 0011). */
+  private readonly multiShipment: ReadonlySet<string>;
 
   constructor(
     private readonly ds: DataSource,
@@ -60,7 +66,10 @@ export class MarketplaceShippingService {
     @Inject(MARKETPLACE_CLIENTS) private readonly clients: MarketplaceClients,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(BACKBONE_LOGGER) private readonly logger: BackboneLogger,
-  ) {}
+  ) {
+    this.parcels = new ParcelShipmentSender(ds, metrics);
+    this.multiShipment = new Set(config.MARKETPLACES.filter((m) => m.multiShipment).map((m) => m.code));
+  }
 
   async runDue(limit = this.config.WORKER_CONCURRENCY): Promise<number> {
     const now = this.clock.now();
@@ -201,6 +210,8 @@ export class MarketplaceShippingService {
         (await this.trackingMandatory(client, s.marketplace, order.shipping_type_code))
       )
         return await this.hold(s, 'MISSING_TRACKING', order.shipping_type_code ?? undefined);
+      if (this.multiShipment.has(s.marketplace))
+        return void done.push({ s, code, outcome: (await this.parcels.send(client, s, code)).outcome });
       // Parcels of one order may be handled at once by two lanes or replicas: only parcels already done
       // (waiting or shipped) count, and a parcel that would wait re-checks under the order's lock, so exactly
       // one parcel, the last, sends OR23/OR24.
@@ -225,6 +236,7 @@ export class MarketplaceShippingService {
       });
       done.push({ s, code, outcome: shipped.outcome === 'sent' ? 'sent' : 'already' });
     } catch (err) {
+      if (err instanceof ShipmentItemRefused) return this.fail(s, err.message, true);
       if (err instanceof MiraklApiError) {
         this.metrics.miraklWrites.inc({
           marketplace: s.marketplace,
