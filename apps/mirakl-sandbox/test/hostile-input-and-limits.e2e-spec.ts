@@ -53,6 +53,10 @@ describe('Mirakl sandbox: hostile input, OR11 filters, call limits, writes lost 
       { rateLimits: { OR11: { limit: 0, perMs: 1000 } } },
       { latencyMs: -5 },
       { require411: 'yes' },
+      { refuse: { OR21: { status: 500, message: 'x' } } },
+      { refuse: { OR21: { status: 429, message: 'x' } } },
+      { refuse: { accept: { status: 400, message: 'x' } } },
+      { refuse: { OR21: { status: 400 } } },
     ]) {
       const res = await admin('PUT', `/marketplaces/${mp}/faults`, bad);
       expect([JSON.stringify(bad), res.status]).toEqual([JSON.stringify(bad), 400]);
@@ -61,6 +65,31 @@ describe('Mirakl sandbox: hostile input, OR11 filters, call limits, writes lost 
     // …and the seller API still answers.
     await admin('PUT', `/marketplaces/${mp}/faults`, {});
     expect(await client().listCarriers()).toHaveLength(2);
+  });
+
+  it('answers a refused operation with its 4xx and message, without applying it; other operations go on', async () => {
+    await start();
+    const message = 'You are not allowed to accept orders for this shop';
+    expect(
+      (await admin('PUT', `/marketplaces/${mp}/faults`, { refuse: { OR21: { status: 403, message } } }))
+        .status,
+    ).toBe(200);
+    const id = sandbox.orders.place(mp, {
+      customerId: 'C-1',
+      lines: [{ offerSku: 'S', quantity: 1, unitPrice: 5 }],
+    });
+    sandbox.clock.advance(60_000);
+    const c = client();
+    const refused = await c.acceptOrder(id, [{ id: `${id}-1`, accepted: true }]).then(
+      () => undefined,
+      (e: { status?: number; transient?: boolean; message: string }) => e,
+    );
+    expect(refused).toMatchObject({ status: 403, transient: false });
+    expect(refused?.message).toContain(message);
+    expect((await c.getOrder(id))?.order_state).toBe('WAITING_ACCEPTANCE');
+    await admin('PUT', `/marketplaces/${mp}/faults`, {});
+    await c.acceptOrder(id, [{ id: `${id}-1`, accepted: true }]);
+    expect((await c.getOrder(id))?.order_state).toBe('WAITING_DEBIT');
   });
 
   it('refuses orders and offers with amounts no marketplace holds, so nothing breaks later', async () => {

@@ -1,6 +1,7 @@
 import { Topics } from '@seller-bridge/contracts';
 import { waitFor } from '@seller-bridge/service-kit/testing';
 import { marketplace, World } from './support/world';
+import { waitForPublished } from './support/wait-for-published';
 
 /**
  * Mirakl writes have no idempotency key: with 429s, 5xx answers and answers lost after the write landed, every
@@ -27,7 +28,14 @@ describe('order-gateway: 429 and 5xx during acceptance', () => {
     );
     const allDecided = async () =>
       ids.every((id) => world.order('decathlon-fr', id).order_state !== 'WAITING_ACCEPTANCE');
-    expect(await waitFor(allDecided, 90_000, 200)).toBe(true);
+    const decided = await waitFor(allDecided, 90_000, 200);
+    if (!decided) {
+      const states = ids.map((id) => world.order('decathlon-fr', id).order_state as string);
+      const decisions = await world.gatewayDb.dataSource.query(
+        `SELECT status, outcome, attempts, last_error, COUNT(*)::int AS n FROM order_decision GROUP BY 1, 2, 3, 4`,
+      );
+      throw new Error(`not all decided: ${JSON.stringify({ states, decisions })}`);
+    }
     expect(
       await waitFor(
         async () => (await world.published(Topics.orderAccepted)).length >= ids.length,
@@ -54,4 +62,40 @@ describe('order-gateway: 429 and 5xx during acceptance', () => {
       outcomes.find((o: { outcome: string }) => o.outcome === 'already-decided')?.n ?? 0,
     ).toBeGreaterThan(0);
   }, 180_000);
+
+  it('an OR21 Mirakl refuses (4xx) raises ACCEPTANCE_REJECTED for the integration team, keeps the order waiting and retrying, and lands once when the cause is fixed', async () => {
+    const base = world.sandbox.faults.get('decathlon-fr')!;
+    world.sandbox.faults.set('decathlon-fr', {
+      ...base,
+      error5xxRate: 0,
+      dropAfterWriteRate: 0,
+      rateLimits: {},
+      refuse: { OR21: { status: 403, message: 'The API key is not allowed to accept orders' } },
+    });
+    const id = world.place('decathlon-fr', [{ sku: 'SKU-F', quantity: 1 }], 'C-403');
+    const key = `decathlon-fr:${id}`;
+    const [raised] = await waitForPublished(
+      world,
+      Topics.exceptionRaised,
+      (e) => e.entities[0].id === key && e.type === 'ACCEPTANCE_REJECTED',
+    );
+    expect(raised.owner).toBe('integration');
+    expect(JSON.stringify(raised)).toContain('not allowed to accept');
+    expect(JSON.stringify(raised)).not.toContain('key-decathlon-fr');
+    // Still waiting on Mirakl, nothing applied, nothing published as decided; the sender keeps trying.
+    expect(world.order('decathlon-fr', id).order_state).toBe('WAITING_ACCEPTANCE');
+    expect(world.acceptApplied.has(`decathlon-fr/${id}`)).toBe(false);
+    expect(await world.published(Topics.orderAccepted, key)).toEqual([]);
+    expect((await world.decision('decathlon-fr', id))?.status).not.toBe('landed');
+
+    world.sandbox.faults.set('decathlon-fr', {
+      ...base,
+      error5xxRate: 0,
+      dropAfterWriteRate: 0,
+      rateLimits: {},
+    });
+    expect(await world.waitForState('decathlon-fr', id, ['WAITING_DEBIT'], 60_000)).toBe(true);
+    await waitForPublished(world, Topics.orderAccepted, (e) => e.orderId === id);
+    expect(world.acceptApplied.get(`decathlon-fr/${id}`)).toBe(1);
+  }, 120_000);
 });

@@ -33,6 +33,11 @@ export interface Faults {
   require411: boolean;
   /** Per-operation limit: at most `limit` calls per `perMs`, else 429 with Retry-After. */
   rateLimits: Record<string, { limit: number; perMs: number }>;
+  /**
+   * Per operation: every call answered with this 4xx and message, and not applied (e.g. `{ OR21: { status:
+   * 400, message: '...' } }`): what a platform rule or a revoked right looks like to the caller.
+   */
+  refuse: Record<string, { status: number; message: string }>;
 }
 
 /** A fault setting from the admin API: known fields only, each checked; a RangeError names the bad one. */
@@ -63,7 +68,31 @@ export function decodeFaults(json: Record<string, unknown>): Faults {
     faults.require411 = json.require411;
   }
   if (json.rateLimits !== undefined) faults.rateLimits = decodeRateLimits(json.rateLimits, 'rateLimits');
+  if (json.refuse !== undefined) faults.refuse = decodeRefusals(json.refuse);
   return faults;
+}
+
+/** `{ OR21: { status: 400, message } }`, checked: a Mirakl operation code and a 4xx other than 429. */
+function decodeRefusals(v: unknown): Faults['refuse'] {
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new RangeError('refuse must be an object by operation code');
+  const out: Faults['refuse'] = {};
+  for (const [op, r] of Object.entries(v as Record<string, unknown>)) {
+    const { status, message } = (r ?? {}) as { status?: unknown; message?: unknown };
+    if (!/^[A-Z]{1,4}\d{2,3}$/.test(op))
+      throw new RangeError(`refuse: '${op}' is not a Mirakl operation code`);
+    if (
+      typeof status !== 'number' ||
+      !Number.isInteger(status) ||
+      status < 400 ||
+      status > 499 ||
+      status === 429
+    )
+      throw new RangeError(`refuse.${op}.status must be a 4xx other than 429`);
+    if (typeof message !== 'string' || !message) throw new RangeError(`refuse.${op}.message is required`);
+    out[op] = { status, message };
+  }
+  return out;
 }
 
 /** Per-operation limits `{ OR11: { limit, perMs } }`, checked. */
@@ -91,6 +120,7 @@ const noFaults = (): Faults => ({
   dropAfterWriteRate: 0,
   require411: false,
   rateLimits: {},
+  refuse: {},
 });
 
 export interface SandboxOptions {
@@ -254,6 +284,8 @@ export class MiraklSandbox {
     if (this.random() < faults.dropRate) return void req.socket.destroy();
     if (this.random() < faults.error5xxRate)
       return send(res, 500, { status: 500, message: 'Internal Server Error' });
+    const refusal = faults.refuse[op];
+    if (refusal) return send(res, refusal.status, { status: refusal.status, message: refusal.message });
 
     const isUpload = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
     const body = await readBody(req, isUpload ? MAX_IMPORT_FILE : MAX_BODY);
