@@ -17,6 +17,7 @@ import { CatalogueSyncMetrics } from './metrics/catalogue-sync.metrics';
  * `pnpm full-offer-sync <marketplace>`: sends every offer of the marketplace in one OF01 file (streamed, in
  * bounded memory, with progress), waits for Mirakl to apply it, then records what was published and queues a
  * push for whatever moved meanwhile. The service's own configuration (MARKETPLACES, DATABASE_URL, keys).
+ * Exit code 0 when Mirakl completed the import (refused lines, if any, are raised as exceptions), 1 otherwise.
  */
 async function main(): Promise<void> {
   const marketplace = process.argv[2];
@@ -54,6 +55,13 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${JSON.stringify({ marketplace, importId: done.importId, offers: done.offers, status: done.status, linesInError: done.linesInError, requeued: done.requeued })}\n`,
     );
+    // Scripts and schedulers read the exit code: an import Mirakl did not complete is a failed sync.
+    if (done.status !== 'COMPLETE') {
+      process.stderr.write(
+        `full offer sync of ${marketplace} not applied: import ${done.importId} ended ${done.status} (nothing written back; see the exceptions and Mirakl's import report)\n`,
+      );
+      process.exitCode = 1;
+    }
   } finally {
     await dataSource.destroy();
   }
