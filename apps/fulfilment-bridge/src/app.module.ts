@@ -11,6 +11,7 @@ import { FulfilmentBridgeConfig } from './config/fulfilment-bridge.config';
 import { FULFILMENT_ENTITIES, FULFILMENT_MIGRATIONS } from './database/data-source';
 import { ErpPostingService } from './erp-posting/erp-posting.service';
 import { ErpPostingWorker } from './erp-posting/erp-posting.worker';
+import { OrderAwaitingErpConsumer } from './erp-posting/order-awaiting-erp.consumer';
 import { OrderIntake } from './erp-posting/order-intake.service';
 import { OrderReleasedConsumer } from './erp-posting/order-released.consumer';
 import { ExceptionLog } from './exceptions/exception-log';
@@ -38,7 +39,9 @@ export const FULFILMENT_PRODUCES = [
 /** Topics it consumes; tests start their groups at the end. */
 export const FULFILMENT_CONSUMES = [
   Topics.orderReadyForFulfilment,
+  Topics.orderAwaitingErpConfirmation,
   Topics.orderCancelled,
+  Topics.orderRefused,
   Topics.shipmentConfirmed,
 ];
 
@@ -64,6 +67,7 @@ export class AppModule {
         ExceptionLog,
         OrderIntake,
         OrderReleasedConsumer,
+        OrderAwaitingErpConsumer,
         ErpPostingService,
         ErpPostingWorker,
         ShipmentIntake,

@@ -1,4 +1,4 @@
-import type { CustomerBody, SalesOrderBody } from '../erp-posting/sales-order-body';
+import type { CustomerBody, ReleaseBody, SalesOrderBody } from '../erp-posting/sales-order-body';
 import { BackofficeRefusedError, BackofficeUnavailableError } from './backoffice-errors';
 
 export interface BackofficeClientOptions {
@@ -58,6 +58,14 @@ export class BackofficeClient {
   /** `POST /api/sales-orders` under `Idempotency-Key`: the same key and body give back the first order. */
   async postSalesOrder(idempotencyKey: string, body: SalesOrderBody): Promise<CreatedSalesOrder> {
     return this.call<CreatedSalesOrder>('POST', '/sales-orders', body, { 'idempotency-key': idempotencyKey });
+  }
+
+  /**
+   * `POST /api/sales-orders/:number/release`: a sales order taken on hold gets its address and final lines and
+   * goes to the warehouse. The same release again is answered with the order as it is (safe to retry).
+   */
+  async releaseSalesOrder(number: string, body: ReleaseBody): Promise<CreatedSalesOrder> {
+    return this.call<CreatedSalesOrder>('POST', `/sales-orders/${encodeURIComponent(number)}/release`, body);
   }
 
   /** Every sales order for a marketplace order (more than one is a duplicate). */

@@ -4,16 +4,18 @@ import {
   type EventEnvelope,
   type OrderCancelled,
   type OrderReadyForFulfilment,
+  type OrderRefused,
 } from '@seller-bridge/contracts';
 import { CLOCK, ConsumesEvent, type Clock, type HandlerContext } from '@seller-bridge/service-kit';
 import { FulfilmentBridgeConfig } from '../config/fulfilment-bridge.config';
 import { returnedRows } from '../database/rows';
-import { lockOrder, OrderIntake } from '../erp-posting/order-intake.service';
+import { lockOrder, OrderIntake, type RecordedOrder } from '../erp-posting/order-intake.service';
+import type { EntityManager } from 'typeorm';
 import type { PostedLine } from '../erp-posting/sales-order-body';
 import { ExceptionLog } from '../exceptions/exception-log';
 
 /**
- * `orders.order.cancelled.v1` → the ERP. The cancelled lines are kept (the release may come later). Before any
+ * `orders.order.cancelled.v1` and `orders.order.refused.v1` → the ERP. The cancelled lines are kept (the release may come later). Before any
  * posting attempt, cancelled lines are taken out of the stored body, and an order with none left is never
  * posted. Once a post was tried, a whole-order cancellation cancels the sales order (the posting worker does
  * it, after the post when it is still in flight); some lines only: the ERP's API cancels whole orders, so
@@ -31,7 +33,44 @@ export class MarketplaceCancellationConsumer {
   @ConsumesEvent(Topics.orderCancelled)
   async onCancelled(event: EventEnvelope<OrderCancelled>, ctx: HandlerContext): Promise<void> {
     const c = event.payload;
+    await this.cancelLines(ctx.manager, c.marketplace, c.orderId, c.lineIds);
+  }
+
+  /**
+   * A refused order (by the seller, or by the marketplace when its acceptance window passed) will never ship:
+   * under AFTER_ERP_CONFIRMATION its sales order may already be on hold in the ERP, and is cancelled like a
+   * cancelled order. A seller's refusal never waited for the ERP, so it concerns only orders this service knows.
+   */
+  @ConsumesEvent(Topics.orderRefused)
+  async onRefused(event: EventEnvelope<OrderRefused>, ctx: HandlerContext): Promise<void> {
+    const r = event.payload;
     const m = ctx.manager;
+    if (r.refusedBy === 'SELLER') {
+      const [known] = returnedRows(
+        await m.query(`SELECT 1 FROM fb_order WHERE marketplace = $1 AND order_id = $2`, [
+          r.marketplace,
+          r.orderId,
+        ]),
+      );
+      if (!known) return;
+    }
+    // The auto-refusal may overtake the order's hold request (two topics): it is recorded all the same.
+    await this.cancelLines(
+      m,
+      r.marketplace,
+      r.orderId,
+      r.lines.map((l) => l.lineId),
+    );
+  }
+
+  private async cancelLines(
+    m: EntityManager,
+    marketplace: string,
+    orderId: string,
+    cancelledIds: string[],
+  ): Promise<void> {
+    const c = { marketplace, orderId, lineIds: cancelledIds };
+    if (cancelledIds.length === 0) return;
     if (!this.config.MARKETPLACES.some((x) => x.code === c.marketplace)) return; // not ours
     await lockOrder(m, c.marketplace, c.orderId);
     const [{ line_ids }] = returnedRows<{ line_ids: string[] }>(
@@ -44,14 +83,19 @@ export class MarketplaceCancellationConsumer {
       ),
     );
     const [order] = returnedRows<{
-      released: OrderReadyForFulfilment;
+      released: RecordedOrder;
       line_map: PostedLine[];
       state: string;
       attempts: number;
       erp_number: string | null;
+      on_hold: boolean;
+      erp_released: boolean;
+      has_release: boolean;
     }>(
       await m.query(
-        `SELECT released, line_map, state, attempts, erp_number FROM fb_order WHERE marketplace = $1 AND order_id = $2`,
+        `SELECT released, line_map, state, attempts, erp_number, on_hold, erp_released,
+                release_body IS NOT NULL AS has_release
+         FROM fb_order WHERE marketplace = $1 AND order_id = $2`,
         [c.marketplace, c.orderId],
       ),
     );
@@ -82,6 +126,21 @@ export class MarketplaceCancellationConsumer {
           now,
         ],
       );
+      return;
+    }
+    if (order.on_hold && !order.erp_released) {
+      // Still on hold in the ERP: the release leaves the cancelled lines out (rebuilt if already stored).
+      if (order.has_release) {
+        const { release, built } = this.intake.buildRelease(
+          order.released as OrderReadyForFulfilment,
+          cancelled,
+        );
+        await m.query(
+          `UPDATE fb_order SET release_body = $3, line_map = $4, updated_at = $5
+           WHERE marketplace = $1 AND order_id = $2`,
+          [c.marketplace, c.orderId, JSON.stringify(release), JSON.stringify(built.lineMap), now],
+        );
+      }
       return;
     }
     const lineIds = c.lineIds.filter((id) => order.line_map.some((l) => l.lineId === id));

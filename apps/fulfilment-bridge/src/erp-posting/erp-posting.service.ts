@@ -13,7 +13,7 @@ import { BackofficeRefusedError, BackofficeUnavailableError } from '../backoffic
 import { FulfilmentBridgeConfig } from '../config/fulfilment-bridge.config';
 import { ExceptionLog } from '../exceptions/exception-log';
 import { FulfilmentBridgeMetrics } from '../metrics/fulfilment-bridge.metrics';
-import type { CustomerBody, SalesOrderBody } from './sales-order-body';
+import type { CustomerBody, ReleaseBody, SalesOrderBody } from './sales-order-body';
 import { retryDelayMs } from './retry-delay';
 import { returnedRows } from '../database/rows';
 
@@ -21,8 +21,11 @@ interface DueOrder {
   marketplace: string;
   order_id: string;
   state: 'pending' | 'posted';
-  customer: CustomerBody;
+  /** null for an order on hold until its release (Mirakl gives names and addresses at SHIPPING). */
+  customer: CustomerBody | null;
   body: SalesOrderBody;
+  on_hold: boolean;
+  release_body: ReleaseBody | null;
   attempts: number;
   erp_number: string | null;
   cancel_requested: boolean;
@@ -72,13 +75,14 @@ export class ErpPostingService {
       const rows = await m.query(
         `WITH due AS (
            SELECT marketplace, order_id FROM fb_order
-           WHERE (state = 'pending' OR (state = 'posted' AND cancel_requested AND NOT erp_cancelled))
+           WHERE (state = 'pending' OR (state = 'posted' AND ((cancel_requested AND NOT erp_cancelled)
+                                                               OR (release_body IS NOT NULL AND NOT erp_released))))
              AND next_attempt_at <= $1
            ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
          UPDATE fb_order o SET attempts = o.attempts + 1, next_attempt_at = $3, updated_at = $1
          FROM due WHERE o.marketplace = due.marketplace AND o.order_id = due.order_id
-         RETURNING o.marketplace, o.order_id, o.state, o.customer, o.body, o.attempts, o.erp_number,
-                   o.cancel_requested, o.released_at`,
+         RETURNING o.marketplace, o.order_id, o.state, o.customer, o.body, o.on_hold, o.release_body,
+                   o.attempts, o.erp_number, o.cancel_requested, o.released_at`,
         [now, limit, leaseUntil],
       );
       return returnedRows<DueOrder>(rows);
@@ -87,7 +91,8 @@ export class ErpPostingService {
 
   private async handle(o: DueOrder): Promise<void> {
     try {
-      if (o.state === 'posted') await this.cancelInErp(o);
+      if (o.state === 'posted' && o.cancel_requested) await this.cancelInErp(o);
+      else if (o.state === 'posted') await this.releaseInErp(o);
       else await this.post(o);
     } catch (err) {
       await this.failed(o, err);
@@ -95,7 +100,8 @@ export class ErpPostingService {
   }
 
   private async post(o: DueOrder): Promise<void> {
-    await this.erp.ensureCustomer(o.customer);
+    // An order on hold has no customer account yet: the ERP takes it by marketplace customer id.
+    if (o.customer) await this.erp.ensureCustomer(o.customer);
     let created: CreatedSalesOrder | undefined;
     let replayed = false;
     if (o.attempts > 1) {
@@ -143,8 +149,33 @@ export class ErpPostingService {
         erpOrderNumber: posted.number,
         attempts: o.attempts,
         replayed,
+        onHold: o.on_hold,
       },
-      'order posted to the ERP',
+      o.on_hold ? 'order posted to the ERP on hold' : 'order posted to the ERP',
+    );
+  }
+
+  /**
+   * Releases a sales order taken on hold: its customer, then the stored release (address, lines still to
+   * ship). The ERP answers the same release again with the order as it is, so a retry after an unknown
+   * outcome is safe; `erp_released` makes it once.
+   */
+  private async releaseInErp(o: DueOrder): Promise<void> {
+    if (o.customer) await this.erp.ensureCustomer(o.customer);
+    await this.erp.releaseSalesOrder(o.erp_number!, o.release_body!);
+    const now = this.clock.now();
+    await this.ds.transaction(async (m) => {
+      await m.query(
+        `UPDATE fb_order SET erp_released = true, erp_released_at = $3, last_error = NULL, updated_at = $3
+         WHERE marketplace = $1 AND order_id = $2`,
+        [o.marketplace, o.order_id, now],
+      );
+      if (o.attempts > 1) await this.resolveUnreachable(m, o);
+    });
+    this.metrics.ordersPosted.inc({ marketplace: o.marketplace, outcome: 'released' });
+    this.logger.info(
+      { marketplace: o.marketplace, orderId: o.order_id, erpOrderNumber: o.erp_number, attempts: o.attempts },
+      'sales order on hold released in the ERP',
     );
   }
 
@@ -191,7 +222,7 @@ export class ErpPostingService {
       // The ERP refuses this order as it is (unknown SKU, blocked product…): a person must act.
       await this.ds.transaction(async (m) => {
         await m.query(
-          `UPDATE fb_order SET state = CASE WHEN state = 'pending' THEN 'failed' ELSE state END,
+          `UPDATE fb_order SET state = CASE WHEN state = 'pending' OR NOT cancel_requested THEN 'failed' ELSE state END,
                   cancel_requested = CASE WHEN state = 'posted' THEN false ELSE cancel_requested END,
                   last_error = $3, updated_at = $4 WHERE marketplace = $1 AND order_id = $2`,
           [o.marketplace, o.order_id, message, now],
@@ -232,7 +263,10 @@ export class ErpPostingService {
           owner: 'integration',
           marketplace: o.marketplace,
           entities: [{ kind: 'order', id: `${o.marketplace}:${o.order_id}` }],
-          reason: `Order ${o.order_id} is not in the ERP after ${o.attempts} attempts: ${message}`,
+          reason:
+            o.state === 'posted'
+              ? `Sales order ${o.erp_number} (order ${o.order_id}) is still on hold in the ERP after ${o.attempts} attempts to release it: ${message}`
+              : `Order ${o.order_id} is not in the ERP after ${o.attempts} attempts: ${message}`,
           resolution: 'Check that the back office is up and reachable; posting resumes by itself.',
         });
     });

@@ -1,5 +1,11 @@
 import { money, type OrderReadyForFulfilment } from '@seller-bridge/contracts';
-import { buildSalesOrder, countryAlpha2, OrderAddressMissingError, taxRate } from './sales-order-body';
+import {
+  buildHeldSalesOrder,
+  buildSalesOrder,
+  countryAlpha2,
+  OrderAddressMissingError,
+  taxRate,
+} from './sales-order-body';
 
 const order = (): OrderReadyForFulfilment => ({
   marketplace: 'decathlon-fr',
@@ -88,5 +94,28 @@ describe('countryAlpha2', () => {
     expect(countryAlpha2('fr')).toBe('FR');
     expect(countryAlpha2('ESP')).toBe('ES');
     expect(countryAlpha2('France')).toBeUndefined();
+  });
+});
+
+describe('buildHeldSalesOrder', () => {
+  const options = { defaultTaxRate: '20.00', catchAllItem: 'MKT-ROUNDING' };
+  const { customer: _customer, miraklState: _s, miraklUpdatedAt: _u, totalPrice: _t, ...rest } = order();
+  const awaiting = { ...rest, marketplaceCustomerId: 'C-9', decidedAt: '2026-11-27T08:00:05Z' };
+
+  it('posts on hold the same lines and charges as the released order, without an address', () => {
+    const held = buildHeldSalesOrder(awaiting, options);
+    const released = buildSalesOrder(order(), options);
+
+    expect(held.body).toEqual({
+      external_reference: { marketplace: 'decathlon-fr', order_id: 'ORD-1-A' },
+      customer: { marketplace_customer_id: 'C-9' },
+      currency: 'EUR',
+      prices_include_tax: true,
+      lines: released.body.lines,
+      charge_lines: released.body.charge_lines,
+      hold: true,
+    });
+    expect(held.lineMap).toEqual(released.lineMap);
+    expect(held.unmappedCharges).toEqual(['NEW_FEE']);
   });
 });

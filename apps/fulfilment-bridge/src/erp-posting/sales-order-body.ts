@@ -1,4 +1,10 @@
-import type { OrderReadyForFulfilment, PostalAddress, TaxAmount } from '@seller-bridge/contracts';
+import type {
+  OrderAwaitingErpConfirmation,
+  OrderLine,
+  OrderReadyForFulfilment,
+  PostalAddress,
+  TaxAmount,
+} from '@seller-bridge/contracts';
 import { PermanentError } from '@seller-bridge/service-kit';
 import { formatMinor, mapCharges, SHIPPING_FEE_ITEM } from '../charge-lines/charge-mapping';
 
@@ -20,21 +26,35 @@ interface AddressBody {
   country: string;
 }
 
-/** `POST /api/sales-orders` body (the ERP compares it as canonical JSON under one Idempotency-Key). */
+type ItemLine = { sku: string; quantity: number; unit_price: string; tax_rate: string; tax_amount?: string };
+type ChargeLineBody = {
+  item_code: string;
+  amount: string;
+  tax_rate?: string;
+  tax_amount?: string;
+  description?: string;
+};
+
+/**
+ * `POST /api/sales-orders` body (the ERP compares it as canonical JSON under one Idempotency-Key). An order on
+ * hold (`hold: true`, AFTER_ERP_CONFIRMATION) has no `ship_to` yet: Mirakl gives the address at SHIPPING.
+ */
 export interface SalesOrderBody {
   external_reference: { marketplace: string; order_id: string };
   customer: { marketplace_customer_id: string };
   currency: string;
   prices_include_tax: boolean;
+  ship_to?: AddressBody;
+  lines: ItemLine[];
+  charge_lines: ChargeLineBody[];
+  hold?: true;
+}
+
+/** `POST /api/sales-orders/:number/release` body: the address and the lines to ship, charges as released. */
+export interface ReleaseBody {
   ship_to: AddressBody;
-  lines: { sku: string; quantity: number; unit_price: string; tax_rate: string; tax_amount?: string }[];
-  charge_lines: {
-    item_code: string;
-    amount: string;
-    tax_rate?: string;
-    tax_amount?: string;
-    description?: string;
-  }[];
+  lines: ItemLine[];
+  charge_lines: ChargeLineBody[];
 }
 
 /** A posted line: the ERP numbers lines 10, 20, 30… in body order; shipments name them by that number. */
@@ -132,7 +152,57 @@ export function buildSalesOrder(
     ...(named?.company ? { company: named.company.slice(0, 200) } : {}),
     address: shipTo,
   };
-  const lines = o.lines.map((l) => {
+  const priced = pricedLines(o.lines, options);
+  return {
+    customer,
+    body: {
+      external_reference: { marketplace: o.marketplace, order_id: o.orderId },
+      customer: { marketplace_customer_id: o.customer.marketplaceCustomerId },
+      currency: o.currency,
+      prices_include_tax: true,
+      ship_to: shipTo,
+      lines: priced.lines,
+      charge_lines: priced.chargeLines,
+    },
+    lineMap: lineMapOf(o.lines),
+    unmappedCharges: priced.unmapped,
+  };
+}
+
+/**
+ * The sales order **on hold** for an order whose acceptance waits for the ERP: the lines to be accepted,
+ * priced like a released order, no address and no customer account yet (the release brings both). Pure, so
+ * every retry sends the same bytes.
+ */
+export function buildHeldSalesOrder(
+  o: OrderAwaitingErpConfirmation,
+  options: { defaultTaxRate: string; catchAllItem: string },
+): Omit<BuiltSalesOrder, 'customer'> {
+  const priced = pricedLines(o.lines, options);
+  return {
+    body: {
+      external_reference: { marketplace: o.marketplace, order_id: o.orderId },
+      customer: { marketplace_customer_id: o.marketplaceCustomerId },
+      currency: o.currency,
+      prices_include_tax: true,
+      lines: priced.lines,
+      charge_lines: priced.chargeLines,
+      hold: true,
+    },
+    lineMap: lineMapOf(o.lines),
+    unmappedCharges: priced.unmapped,
+  };
+}
+
+const lineMapOf = (lines: readonly OrderLine[]): PostedLine[] =>
+  lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity }));
+
+/** Item lines (tax included) and charge lines (the buyer's shipping, marketplace fees) of the order's lines. */
+function pricedLines(
+  orderLines: readonly OrderLine[],
+  options: { defaultTaxRate: string; catchAllItem: string },
+): { lines: ItemLine[]; chargeLines: ChargeLineBody[]; unmapped: string[] } {
+  const lines = orderLines.map((l) => {
     const tax = l.taxes.reduce((s, t) => s + t.amount.amountMinor, 0);
     return {
       sku: l.sku,
@@ -142,10 +212,10 @@ export function buildSalesOrder(
       ...(l.taxes.length > 0 ? { tax_amount: formatMinor(tax) } : {}),
     };
   });
-  const chargeLines: SalesOrderBody['charge_lines'] = [];
-  const shipping = o.lines.reduce((s, l) => s + l.shippingPrice.amountMinor, 0);
+  const chargeLines: ChargeLineBody[] = [];
+  const shipping = orderLines.reduce((s, l) => s + l.shippingPrice.amountMinor, 0);
   if (shipping !== 0) {
-    const shippingTaxes = o.lines.flatMap((l) => l.shippingTaxes);
+    const shippingTaxes = orderLines.flatMap((l) => l.shippingTaxes);
     chargeLines.push({
       item_code: SHIPPING_FEE_ITEM,
       amount: formatMinor(shipping),
@@ -156,7 +226,7 @@ export function buildSalesOrder(
     });
   }
   const charges = mapCharges(
-    o.lines.flatMap((l) => l.charges.map((c) => ({ type: c.type, amountMinor: c.amount.amountMinor }))),
+    orderLines.flatMap((l) => l.charges.map((c) => ({ type: c.type, amountMinor: c.amount.amountMinor }))),
     options.catchAllItem,
   );
   for (const c of charges.lines)
@@ -167,18 +237,5 @@ export function buildSalesOrder(
         ? { description: `Unmapped marketplace charge ${c.unmappedType}`.slice(0, 200) }
         : {}),
     });
-  return {
-    customer,
-    body: {
-      external_reference: { marketplace: o.marketplace, order_id: o.orderId },
-      customer: { marketplace_customer_id: o.customer.marketplaceCustomerId },
-      currency: o.currency,
-      prices_include_tax: true,
-      ship_to: shipTo,
-      lines,
-      charge_lines: chargeLines,
-    },
-    lineMap: o.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity })),
-    unmappedCharges: charges.unmapped,
-  };
+  return { lines, chargeLines, unmapped: charges.unmapped };
 }
