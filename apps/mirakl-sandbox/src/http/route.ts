@@ -91,20 +91,19 @@ export function idFilter(q: URLSearchParams, name: string): string[] | undefined
 }
 
 /**
- * A multi-valued query parameter, repeated or comma-separated; undefined when absent. At most 100 values, and
- * each must pass `valid` (an enum, a format), else Mirakl's 400.
+ * A multi-valued query parameter, repeated or comma-separated (`commas: false`: repeated only, as ST11
+ * documents it, where `a,b` is one value); undefined when absent. At most 100 values, and each must pass
+ * `valid` (an enum, a format), else Mirakl's 400.
  */
 export function multiParam(
   q: URLSearchParams,
   name: string,
   valid?: (v: string) => boolean,
+  commas = true,
 ): Set<string> | undefined {
-  const values = q.getAll(name).flatMap((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
+  const values = q
+    .getAll(name)
+    .flatMap((v) => (commas ? v.split(',') : [v]).map((s) => s.trim()).filter(Boolean));
   if (values.length === 0) return undefined;
   if (values.length > 100)
     throw new SandboxRefusal(400, `The limit of 100 is exceeded for the parameter : ${name}`);

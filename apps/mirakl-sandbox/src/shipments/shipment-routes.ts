@@ -53,9 +53,10 @@ export function shipmentRoutes(book: ShipmentBook): SandboxRoute[] {
             seq: (s) => s.seq,
           },
           (f) => {
-            const orders = multiParam(f, 'order_id');
-            const states = multiParam(f, 'shipment_state_code');
-            const debit = multiParam(f, 'shipment_customer_debit_state_code');
+            // Repeated parameters, as ST11 documents them: `order_id=A,B` is one (unknown) id.
+            const orders = multiParam(f, 'order_id', undefined, false);
+            const states = multiParam(f, 'shipment_state_code', undefined, false);
+            const debit = multiParam(f, 'shipment_customer_debit_state_code', undefined, false);
             const [from, to] = [dateParam(f, 'last_updated_from'), dateParam(f, 'last_updated_to')];
             return all.filter((s) => {
               const updated = Date.parse(s.last_updated_date);

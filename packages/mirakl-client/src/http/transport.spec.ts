@@ -55,7 +55,7 @@ const transport = (baseUrl: string, extra: Partial<ConstructorParameters<typeof 
   );
 
 describe(MiraklTransport.name, () => {
-  it('sends the raw key, the shop id and comma-joined lists, and parses the answer', async () => {
+  it('sends the raw key, the shop id, comma-joined lists (repeated where asked), and parses the answer', async () => {
     const srv = scriptedServer(() => ({ status: 200, body: { orders: [], total_count: 0 } }));
     const base = await srv.start();
     try {
@@ -63,12 +63,19 @@ describe(MiraklTransport.name, () => {
         operation: 'OR11',
         method: 'GET',
         path: '/api/orders',
-        query: { order_state_codes: ['SHIPPING', 'SHIPPED'], max: 100, start_update_date: undefined },
+        query: {
+          order_state_codes: ['SHIPPING', 'SHIPPED'],
+          order_id: ['A-1', 'B-1'],
+          max: 100,
+          start_update_date: undefined,
+        },
+        repeat: ['order_id'],
       });
       expect(res.body?.total_count).toBe(0);
       expect(srv.seen[0].authorization).toBe(KEY); // no "Bearer"
       const url = new URL(srv.seen[0].url, base);
       expect(url.searchParams.get('order_state_codes')).toBe('SHIPPING,SHIPPED');
+      expect(url.searchParams.getAll('order_id')).toEqual(['A-1', 'B-1']); // repeated where asked (ST11)
       expect(url.searchParams.get('shop_id')).toBe('2001');
       expect(url.searchParams.has('start_update_date')).toBe(false);
     } finally {

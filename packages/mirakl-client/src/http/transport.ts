@@ -29,6 +29,11 @@ export interface MiraklRequest {
   responseType?: 'json' | 'text';
   /** The next page of a read already counted against the operation's call frequency. */
   continuation?: boolean;
+  /**
+   * List parameters sent repeated (`order_id=A&order_id=B`, OpenAPI `explode`) rather than comma-separated,
+   * where Mirakl documents it so (ST11): a comma-joined value there would be read as one id.
+   */
+  repeat?: readonly string[];
 }
 
 export interface MiraklResponse<T> {
@@ -216,7 +221,10 @@ export class MiraklTransport {
     }
     for (const [name, value] of Object.entries(req.query ?? {})) {
       if (value === undefined || value === null) continue;
-      url.searchParams.set(name, Array.isArray(value) ? value.join(',') : String(value));
+      if (Array.isArray(value) && req.repeat?.includes(name)) {
+        url.searchParams.delete(name);
+        for (const v of value as readonly string[]) url.searchParams.append(name, v);
+      } else url.searchParams.set(name, Array.isArray(value) ? value.join(',') : String(value));
     }
     if (this.connection.shopId && !url.searchParams.has('shop_id'))
       url.searchParams.set('shop_id', this.connection.shopId);

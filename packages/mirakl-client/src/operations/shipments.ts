@@ -49,6 +49,8 @@ export async function* listShipments(
           method: 'GET',
           path: '/api/shipments',
           query: { ...query, page_token: pageToken },
+          // Mirakl documents ST11's lists as repeated parameters (explode): a comma-joined id is one id.
+          repeat: ['order_id', 'shipment_state_code'],
           continuation,
         });
       },
