@@ -242,4 +242,23 @@ describe('multi-shipment: ST01, ST11, ST23, ST24', () => {
     ]);
     expect((await c.getOrder(m.order_id))!.order_state).toBe('SHIPPED');
   });
+
+  it('keeps cancellations off shipped units: OR29 refused once shipped, OR30 only on what is left, then SHIPPED', async () => {
+    const c = client();
+    const o = await shippingOrder();
+    const [a, b] = o.order_lines.map((l) => l.order_line_id);
+    await c.createShipments([
+      { orderId: o.order_id, lines: [{ orderLineId: a, quantity: 2 }], shipped: true },
+    ]);
+    const whole = (await c.cancelOrder(o.order_id).catch((e: unknown) => e)) as MiraklApiError;
+    expect([whole.status, whole.miraklCode]).toEqual([400, 'ORDER_INVALID_STATE']);
+    const cancel = (line: string, quantity: number, amount: number) =>
+      c.cancelLines(o, [{ order_line_id: line, quantity, amount, shipping_amount: 0, reason_code: '34' }]);
+    const tooMany = (await cancel(a, 2, 20).catch((e: unknown) => e)) as MiraklApiError;
+    expect(tooMany.miraklMessage).toContain('are in shipments');
+    await cancel(a, 1, 10); // the unit of line a not shipped
+    await cancel(b, 1, 20); // line b, nothing shipped
+    const now = (await c.getOrder(o.order_id))!;
+    expect([now.order_state, ...lineStates(now)]).toEqual(['SHIPPED', 'SHIPPED', 'CANCELED']);
+  });
 });

@@ -188,7 +188,7 @@ export class MiraklSandbox {
       options.realStock,
     );
     this.routes = [
-      ...orderRoutes(this.orders),
+      ...orderRoutes(this.orders, this.shipments),
       ...shippingRoutes(),
       ...shipmentRoutes(this.shipments),
       ...offerRoutes(this.offers, this.imports),

@@ -1,4 +1,5 @@
 import { SandboxRefusal, type OrderBook } from './order-book';
+import type { ShipmentBook } from '../shipments/shipment-book';
 import {
   dateParam,
   idFilter,
@@ -28,7 +29,11 @@ function booleanParam(q: URLSearchParams, name: string): boolean | undefined {
  * OR11, OR21, OR23, OR24, OR28-30, OR64: where orders are listed, accepted, tracked, shipped, cancelled,
  * refunded, and their incidents resolved.
  */
-export function orderRoutes(orders: OrderBook): SandboxRoute[] {
+export function orderRoutes(
+  orders: OrderBook,
+  /** Multi-shipment marketplaces: cancellations must leave shipped units alone. */
+  shipments?: Pick<ShipmentBook, 'checkOrderCancel' | 'checkLineCancels' | 'afterLineCancels'>,
+): SandboxRoute[] {
   return [
     {
       operation: 'OR11',
@@ -120,6 +125,7 @@ export function orderRoutes(orders: OrderBook): SandboxRoute[] {
       method: 'PUT',
       path: /^\/api\/orders\/(?<orderId>[^/]+)\/cancel$/,
       handle: ({ mp, params }) => {
+        shipments?.checkOrderCancel(mp.code, params.orderId);
         orders.cancelOrder(mp.code, params.orderId);
         return written();
       },
@@ -131,9 +137,14 @@ export function orderRoutes(orders: OrderBook): SandboxRoute[] {
       handle: ({ mp, body }) => {
         const json = jsonObject(body);
         const cancelations = objectList(json.cancelations, 'cancelations');
+        shipments?.checkLineCancels(mp.code, cancelations);
         const created = orders.cancelLines(
           mp.code,
           cancelations as unknown as Parameters<OrderBook['cancelLines']>[1],
+        );
+        shipments?.afterLineCancels(
+          mp.code,
+          created.map((c) => String(c.order_line_id)),
         );
         return {
           status: 200,

@@ -125,6 +125,53 @@ export class ShipmentBook {
     return out;
   }
 
+  /**
+   * OR29 on a multi-shipment marketplace: refused once the order has a shipment (parcels have left; what is
+   * not shipped is cancelled by line, OR30). The sandbox's reading: Mirakl's description does not say.
+   */
+  checkOrderCancel(marketplace: string, orderId: string): void {
+    if (!this.marketplaces.get(marketplace)?.multiShipment) return;
+    if ((this.byOrder.get(`${marketplace}/${orderId}`) ?? []).some((s) => s.status !== 'CANCELED'))
+      throw new SandboxRefusal(
+        400,
+        `The order ${orderId} has shipments and cannot be cancelled as a whole: cancel the lines not shipped`,
+        'ORDER_INVALID_STATE',
+      );
+  }
+
+  /** OR30 on a multi-shipment marketplace: never more units than a line has outside its shipments. */
+  checkLineCancels(marketplace: string, requests: { order_line_id?: unknown; quantity?: unknown }[]): void {
+    if (!this.marketplaces.get(marketplace)?.multiShipment) return;
+    requests.forEach((r, i) => {
+      const shipped = this.all(marketplace).filter(
+        (s) => s.status !== 'CANCELED' && s.shipment_lines.some((l) => l.order_line_id === r.order_line_id),
+      );
+      if (shipped.length === 0 || typeof r.quantity !== 'number') return; // the order book checks the rest
+      const line = this.order(marketplace, shipped[0].order_id).order_lines.find(
+        (l) => l.order_line_id === r.order_line_id,
+      )!;
+      const left = this.remaining(marketplace, this.order(marketplace, shipped[0].order_id), line);
+      if (r.quantity > left)
+        throw new SandboxRefusal(
+          400,
+          `cancelations[${i}].quantity must be 1..${left}: the other units of ${line.order_line_id} are in shipments`,
+        );
+    });
+  }
+
+  /**
+   * After OR30 (called once the cancellation is booked, so the books see it first): a line whose units are
+   * now all shipped or cancelled is SHIPPED, and the order with it once no line is left in SHIPPING.
+   */
+  afterLineCancels(marketplace: string, lineIds: readonly string[]): void {
+    if (!this.marketplaces.get(marketplace)?.multiShipment) return;
+    // The sandbox's line ids are `<order_id>-<n>` (the order book finds lines the same way).
+    for (const orderId of new Set(lineIds.map((id) => id.slice(0, Math.max(0, id.lastIndexOf('-')))))) {
+      const stored = this.orders.get(marketplace, orderId);
+      if (stored?.order.order_state === 'SHIPPING') this.shipFullLines(marketplace, orderId);
+    }
+  }
+
   private createOne(mp: MarketplaceSettings, orderId: string, r: Record<string, unknown>): StoredShipment {
     if (!orderId) throw new SandboxRefusal(400, 'order_id is required');
     const order = this.order(mp.code, orderId);
@@ -204,12 +251,21 @@ export class ShipmentBook {
     s.status = 'SHIPPED';
     s.shipped_date = new Date(this.clock.now()).toISOString();
     this.touch(s);
-    const q = this.quantities(s.marketplace, s.order_id);
-    const order = this.order(s.marketplace, s.order_id);
+    this.shipFullLines(s.marketplace, s.order_id);
+  }
+
+  /** Lines with shipped units and nothing left to ship become SHIPPED (the order book moves the order). */
+  private shipFullLines(marketplace: string, orderId: string): void {
+    const order = this.order(marketplace, orderId);
+    if (order.order_state !== 'SHIPPING') return;
+    const q = this.quantities(marketplace, orderId);
     const full = order.order_lines
-      .filter((l) => (q[l.order_line_id]?.shipped ?? 0) >= l.quantity - cancelled(l))
+      .filter((l) => {
+        const shipped = q[l.order_line_id]?.shipped ?? 0;
+        return shipped > 0 && shipped >= l.quantity - cancelled(l);
+      })
       .map((l) => l.order_line_id);
-    this.orders.shipLines(s.marketplace, s.order_id, full);
+    if (Object.values(q).some((x) => x.shipped > 0)) this.orders.shipLines(marketplace, orderId, full);
   }
 
   /**
