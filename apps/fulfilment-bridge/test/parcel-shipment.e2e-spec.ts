@@ -96,11 +96,17 @@ describe(ParcelShipmentSender.name, () => {
 
   it('sends ST01 with the lines, carrier, tracking and parcel reference when nothing was sent before', async () => {
     const p = await parcelOf(3);
-    expect((await sender.send(client, p, 'SEUR')).outcome).toBe('sent');
+    const lineId = p.lines[0].lineId;
+    // The warehouse named the line by SKU only: the order's one line with that SKU is sent by its id.
+    p.lines = [{ lineId: 'sku:SHOE-0001', sku: 'SHOE-0001', quantity: 2 }];
+    const order = (await client.getOrder(p.order_id))!;
+    expect((await sender.send(client, p, 'SEUR', order)).outcome).toBe('sent');
     expect(shipmentsOf(p)).toEqual([
       expect.objectContaining({
         status: 'SHIPPED',
-        shipment_lines: [expect.objectContaining({ quantity: 2, package_reference: p.shipment_id })],
+        shipment_lines: [
+          expect.objectContaining({ order_line_id: lineId, quantity: 2, package_reference: p.shipment_id }),
+        ],
         tracking: expect.objectContaining({ carrier_code: 'SEUR', tracking_number: p.tracking_number }),
       }),
     ]);

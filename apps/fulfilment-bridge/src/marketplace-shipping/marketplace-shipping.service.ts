@@ -211,7 +211,11 @@ export class MarketplaceShippingService {
       )
         return await this.hold(s, 'MISSING_TRACKING', order.shipping_type_code ?? undefined);
       if (this.multiShipment.has(s.marketplace))
-        return void done.push({ s, code, outcome: (await this.parcels.send(client, s, code)).outcome });
+        return void done.push({
+          s,
+          code,
+          outcome: (await this.parcels.send(client, s, code, order)).outcome,
+        });
       // Parcels of one order may be handled at once by two lanes or replicas: only parcels already done
       // (waiting or shipped) count, and a parcel that would wait re-checks under the order's lock, so exactly
       // one parcel, the last, sends OR23/OR24.

@@ -1,4 +1,4 @@
-import type { MiraklClient, MiraklShipment, NewShipment } from '@seller-bridge/mirakl-client';
+import type { MiraklClient, MiraklOrder, MiraklShipment, NewShipment } from '@seller-bridge/mirakl-client';
 import type { DataSource } from 'typeorm';
 import { returnedRows } from '../database/rows';
 import type { FulfilmentBridgeMetrics } from '../metrics/fulfilment-bridge.metrics';
@@ -51,8 +51,9 @@ export class ParcelShipmentSender {
     client: MiraklClient,
     p: Parcel,
     carrierCode: string,
+    order?: MiraklOrder,
   ): Promise<{ outcome: 'sent' | 'already'; marketplaceShipmentId: string }> {
-    const { shipment, created } = await this.ensureCreated(client, p, carrierCode);
+    const { shipment, created } = await this.ensureCreated(client, p, carrierCode, order);
     if (shipment.status !== 'SHIPPING')
       return { outcome: created ? 'sent' : 'already', marketplaceShipmentId: shipment.id };
     const v = await client.validateShipments([{ id: shipment.id, orderId: p.order_id }]);
@@ -78,6 +79,7 @@ export class ParcelShipmentSender {
     client: MiraklClient,
     p: Parcel,
     carrierCode: string,
+    order?: MiraklOrder,
   ): Promise<{ shipment: MiraklShipment; created: boolean }> {
     return this.ds.transaction(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`fb-ship:${p.marketplace}:${p.order_id}`]);
@@ -92,7 +94,7 @@ export class ParcelShipmentSender {
         if (!recorded) await this.record(m, p, found.id);
         return { shipment: found, created: false };
       }
-      const r = await client.createShipments([this.request(p, carrierCode)]);
+      const r = await client.createShipments([this.request(p, carrierCode, order)]);
       const shipment = r.created[0] ?? r.alreadyCreated[0];
       this.count(p, 'ST01', r.created.length > 0 ? 'sent' : shipment ? 'already' : 'refused');
       if (!shipment)
@@ -106,12 +108,24 @@ export class ParcelShipmentSender {
     });
   }
 
-  /** ST01's request: the parcel's lines (by Mirakl line id, or SKU when the warehouse named only that). */
-  private request(p: Parcel, carrierCode: string): NewShipment {
+  /**
+   * ST01's request: the parcel's lines by Mirakl line id. A line the warehouse named by SKU only is given the
+   * id of the order's one line with that SKU; with several, the SKU goes as it is (Mirakl deprecates
+   * `offer_sku` and refuses it where it is ambiguous: the parcel then fails with the reason).
+   */
+  private request(p: Parcel, carrierCode: string, order?: MiraklOrder): NewShipment {
+    const lineOfSku = (sku: string) => {
+      const lines = (order?.order_lines ?? []).filter((l) => l.offer_sku === sku);
+      return lines.length === 1 ? lines[0].order_line_id : undefined;
+    };
     return {
       orderId: p.order_id,
       lines: p.lines.map((l) => ({
-        ...(l.lineId.startsWith('sku:') ? { offerSku: l.sku } : { orderLineId: l.lineId }),
+        ...(!l.lineId.startsWith('sku:')
+          ? { orderLineId: l.lineId }
+          : lineOfSku(l.sku)
+            ? { orderLineId: lineOfSku(l.sku) }
+            : { offerSku: l.sku }),
         quantity: l.quantity,
         packageReference: p.shipment_id,
       })),
