@@ -113,17 +113,23 @@ env "${FB_ENV[@]}" pnpm --filter @seller-bridge/fulfilment-bridge migrate
 env "${FB_ENV[@]}" node apps/fulfilment-bridge/dist/main.js &
 BRIDGE_PID=$!
 trap 'kill "$BRIDGE_PID" "$GATEWAY_PID" "$SANDBOX_PID" "$BACKOFFICE_PID" 2>/dev/null || true' EXIT INT TERM
-# The demo's carrier mapping: the warehouse's carrier names → each marketplace's codes (SH21). Chronopost 13 and
-# GLS Business Parcel stay unmapped on purpose: their parcels are held with an UNMAPPED_CARRIER exception, and
-# leave by themselves once mapped (PUT /carrier-mappings/<mp>/<carrier>, see the fulfilment-bridge runbook).
+# The demo's carrier mapping: the warehouse's carrier names → each marketplace's codes (SH21). The warehouses book
+# by ship-to country: Lyon → France Colissimo Expert / Chronopost 13 / DPD Next Day, Madrid → Spain SEUR 24 / GLS
+# Business Parcel, across the border DPD Classic (DPD France in France, SEUR in Spain). Chronopost 13 and GLS
+# Business Parcel stay unmapped on purpose: their parcels are held with an UNMAPPED_CARRIER exception, and leave by
+# themselves once mapped (PUT /carrier-mappings/<mp>/<carrier>, see the fulfilment-bridge runbook).
+# carrefour-es lists SEUR only. The Mirakl sandbox gives buyers of both marketplaces the same French and Spanish
+# addresses, and their units are held where the most stock is (mostly Lyon), so many carrefour-es parcels leave
+# Lyon for France with French domestic services: the demo sends those as SEUR too, so that they reach SHIPPED.
+# Drop carrefour-es's Colissimo Expert and DPD Next Day once its buyers live in Spain and Madrid serves it.
 for _ in $(seq 1 60); do curl -fs http://127.0.0.1:3130/health/ready >/dev/null 2>&1 && break; sleep 1; done
 carrier_map() {
   curl -fs -X POST "http://127.0.0.1:3130/carrier-mappings/$1/import" -H "authorization: Bearer $FB_ADMIN_TOKEN" \
     -H 'content-type: text/csv' --data-binary "$2" >/dev/null && echo "carrier mapping for $1 loaded" \
     || echo "WARNING: could not load the carrier mapping of $1 (see the fulfilment-bridge log)"
 }
-carrier_map decathlon-fr $'warehouse_carrier,carrier_code\nColissimo Expert,COLISSIMO\nDPD Next Day,DPD\n'
-carrier_map carrefour-es $'warehouse_carrier,carrier_code\nSEUR 24,SEUR\n'
+carrier_map decathlon-fr $'warehouse_carrier,carrier_code\nColissimo Expert,COLISSIMO\nDPD Next Day,DPD\nDPD Classic,DPD\nSEUR 24,DPD\n'
+carrier_map carrefour-es $'warehouse_carrier,carrier_code\nSEUR 24,SEUR\nDPD Classic,SEUR\nColissimo Expert,SEUR\nDPD Next Day,SEUR\n'
 
 echo
 echo "Back-office sandbox: http://127.0.0.1:${BACKOFFICE_PORT}/api (X-Api-Key: $BACKOFFICE_API_KEY; admin token in"
