@@ -26,6 +26,7 @@ export * from './nest/tokens';
 export * from './nest/backbone-module.options';
 export * from './nest/backbone.module';
 export * from './nest/consumers.host';
+export * from './nest/graceful-shutdown';
 
 /** The structured logger type (pino) services receive with `@Inject(BACKBONE_LOGGER)`. */
 export type { Logger as BackboneLogger } from 'pino';

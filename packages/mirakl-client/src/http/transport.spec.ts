@@ -55,6 +55,54 @@ const transport = (baseUrl: string, extra: Partial<ConstructorParameters<typeof 
   );
 
 describe(MiraklTransport.name, () => {
+  it('close() ends a call waiting for its rate-limit turn, a retry back-off and an exchange in flight at once, and refuses new calls', async () => {
+    const srv = scriptedServer((req) =>
+      req.url.startsWith('/api/orders/1')
+        ? { status: 503, body: { message: 'busy' } }
+        : { status: 200, body: {} },
+    );
+    const base = await srv.start();
+    // One OR11 a minute, already used: the next call would wait ~60 s for its turn.
+    const t = transport(base, {
+      limiter: new CallLimiter((op) => (op === 'OR11' ? [{ limit: 1, perMs: 60_000 }] : [])),
+      retryBaseMs: 60_000,
+      retryMaxMs: 60_000,
+    });
+    await t.call({ operation: 'OR11', method: 'GET', path: '/api/orders' });
+    const waitingTurn = t.call({ operation: 'OR11', method: 'GET', path: '/api/orders' });
+    // A read answered 503: retried after a back-off of 30-60 s.
+    const inBackoff = t.call({ operation: 'OR12', method: 'GET', path: '/api/orders/1' });
+    // An exchange in flight: this server never answers.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const hanging = transport(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`);
+    const inFlight = hanging.call({ operation: 'OR23', method: 'PUT', path: '/api/orders/1/tracking' });
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    t.close();
+    hanging.close();
+    const results = await Promise.all(
+      [waitingTurn, inBackoff, inFlight].map((p) =>
+        p.then(
+          () => 'answered',
+          (e: MiraklApiError) => e,
+        ),
+      ),
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    for (const r of results) {
+      expect(r).toBeInstanceOf(MiraklApiError);
+      expect((r as MiraklApiError).status).toBe(0);
+      expect((r as MiraklApiError).message).toContain('client closed');
+    }
+    await expect(t.call({ operation: 'OR21', method: 'PUT', path: '/api/orders/1/accept' })).rejects.toThrow(
+      'client closed',
+    );
+    silent.closeAllConnections();
+    silent.close();
+    await srv.stop();
+  });
+
   it('sends the raw key, the shop id, comma-joined lists (repeated where asked), and parses the answer', async () => {
     const srv = scriptedServer(() => ({ status: 200, body: { orders: [], total_count: 0 } }));
     const base = await srv.start();

@@ -1,4 +1,4 @@
-import type { CallLimiter } from '../limits/call-limiter';
+import { abortable, type CallLimiter } from '../limits/call-limiter';
 import { MiraklApiError, miraklErrorBody, retryAfterMs } from './errors';
 
 /** One marketplace (one Mirakl instance) as the seller's shop sees it. */
@@ -77,6 +77,7 @@ const DEFAULT_RETRY_AFTER_MS = 60_000;
 export class MiraklTransport {
   private readonly origin: string;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly closing = new AbortController();
 
   constructor(
     readonly connection: MarketplaceConnection,
@@ -96,15 +97,43 @@ export class MiraklTransport {
     return this.connection.marketplace;
   }
 
+  /**
+   * Stops this marketplace's calls for good (the service is stopping): calls waiting for their rate-limit
+   * turn or a retry, and exchanges in flight, end at once with a `MiraklApiError` (status 0, "client
+   * closed"), and new calls fail the same way. A write cut short is one whose outcome is unknown: callers
+   * already read back before any resend.
+   */
+  close(): void {
+    this.closing.abort(new Error('client closed: the service is stopping'));
+  }
+
   async call<T>(req: MiraklRequest): Promise<MiraklResponse<T>> {
     const url = this.url(req);
     const retries = req.method === 'GET' ? (this.options.readRetries ?? 4) : 0;
-    for (let attempt = 1; ; attempt++) {
-      const waitedMs = await this.options.limiter.acquire(
-        this.marketplace,
+    const closed = () =>
+      new MiraklApiError(
         req.operation,
-        req.continuation === true,
+        this.marketplace,
+        0,
+        'client closed: the service is stopping',
+        undefined,
+        undefined,
+        describe(req, url),
       );
+    for (let attempt = 1; ; attempt++) {
+      if (this.closing.signal.aborted) throw closed();
+      let waitedMs: number;
+      try {
+        waitedMs = await this.options.limiter.acquire(
+          this.marketplace,
+          req.operation,
+          req.continuation === true,
+          this.closing.signal,
+        );
+      } catch (err) {
+        if (this.closing.signal.aborted) throw closed();
+        throw err;
+      }
       const started = performance.now();
       let outcome: MiraklResponse<T> | MiraklApiError;
       try {
@@ -137,8 +166,12 @@ export class MiraklTransport {
           outcome.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS,
         );
       }
+      if (this.closing.signal.aborted) throw closed();
       if (!outcome.transient || attempt > retries) throw outcome;
-      if (outcome.status !== 429) await this.sleep(this.backoff(attempt, outcome.retryAfterMs));
+      if (outcome.status !== 429)
+        await abortable(this.sleep(this.backoff(attempt, outcome.retryAfterMs)), this.closing.signal).catch(
+          () => undefined, // closed while waiting: the loop's first check says so
+        );
     }
   }
 
@@ -161,9 +194,12 @@ export class MiraklTransport {
       body,
       redirect: 'error', // a redirect could carry the key to another host
       // An import file can be large (a full offer file is ~100 MB): its upload gets its own, longer budget.
-      signal: AbortSignal.timeout(
-        req.form ? (this.options.uploadTimeoutMs ?? 10 * 60_000) : (this.options.timeoutMs ?? 30_000),
-      ),
+      signal: AbortSignal.any([
+        AbortSignal.timeout(
+          req.form ? (this.options.uploadTimeoutMs ?? 10 * 60_000) : (this.options.timeoutMs ?? 30_000),
+        ),
+        this.closing.signal,
+      ]),
     });
     const text = await res.text();
     if (res.ok) {

@@ -39,19 +39,26 @@ export class CallLimiter {
   /**
    * Resolves when the call may start, and counts it. Returns how long it waited, in ms. A `continuation` (the
    * next page of a read already counted) waits only for a 429's block: Mirakl's frequencies count reads, and
-   * reading every page is what it expects.
+   * reading every page is what it expects. An aborted `signal` rejects the wait (with the signal's reason)
+   * and the call is not counted.
    */
-  acquire(marketplace: string, operation: string, continuation = false): Promise<number> {
+  acquire(
+    marketplace: string,
+    operation: string,
+    continuation = false,
+    signal?: AbortSignal,
+  ): Promise<number> {
     const lane = this.lane(marketplace, operation);
     const windows = continuation ? [] : this.windowsOf(operation);
     const turn = lane.tail.then(async () => {
       const started = this.clock.now();
       let slept = false;
       for (;;) {
+        signal?.throwIfAborted(); // a stopping client gives up its turn instead of waiting for it
         const now = this.clock.now();
         const wait = Math.max(lane.blockedUntil - now, ...windows.map((w) => this.waitFor(lane, w, now)), 0);
         if (wait <= 0) break;
-        await this.clock.sleep(wait);
+        await abortable(this.clock.sleep(wait), signal);
         slept = true;
       }
       const now = this.clock.now();
@@ -91,4 +98,24 @@ export class CallLimiter {
     }
     return lane;
   }
+}
+
+/** `p`, or a rejection with the signal's reason as soon as `signal` aborts (the wait itself is left to end). */
+export function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }

@@ -83,6 +83,11 @@ export class MiraklClient {
     this.pageSize = options.pageSize ?? 100;
   }
 
+  /** Ends every call of this client now and refuses new ones (see `MiraklTransport.close`): call on shutdown. */
+  close(): void {
+    this.transport.close();
+  }
+
   get marketplace(): string {
     return this.transport.marketplace;
   }
