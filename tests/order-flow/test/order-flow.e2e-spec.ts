@@ -35,7 +35,7 @@ describe('order flow: Mirakl → order-gateway → ERP → warehouse → Mirakl,
       ['Colissimo Expert', 'SEUR'],
       ['DPD Next Day', 'SEUR'],
     ]);
-  }, 4 * MINUTE);
+  }, 8 * MINUTE);
 
   afterAll(async () => {
     await sys.stop();

@@ -211,8 +211,18 @@ export class OrderFlowSystem {
     for (const s of this.services()) await startConsumerGroupsAtEnd(this.kafka, s.env.SERVICE_NAME, topics);
     await this.noteDeadLetterEnds(topics.map((t) => `${t}.dlq`));
 
-    const others = await this.otherReservationOwners();
-    if (others.length > 0) process.stderr.write(`WARNING: ${OTHER_OWNERS(others)}\n`);
+    // Another reservation owner on the broker would answer this run's orders (and this run's catalogue-sync
+    // theirs): wait a while for it to finish before starting, then go on with a warning.
+    let others = await this.otherReservationOwners();
+    if (others.length > 0) {
+      process.stderr.write(`WARNING: ${OTHER_OWNERS(others)} Waiting up to 3 minutes for them to stop.\n`);
+      await waitFor(
+        async () => (others = await this.otherReservationOwners()).length === 0,
+        3 * 60_000,
+        5_000,
+      );
+      if (others.length > 0) process.stderr.write(`WARNING: still running: ${others.join(', ')}\n`);
+    }
     for (const s of this.services()) s.start();
     await Promise.all(this.services().map((s) => s.ready()));
     // catalogue-sync has read the back office's stock of every SKU ordered (it reserves against it).
@@ -233,7 +243,9 @@ export class OrderFlowSystem {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.services().map((s) => s.kill()));
+    // SIGTERM first: the services leave their consumer groups at once (a SIGKILLed member stays until the
+    // broker's session timeout), then SIGKILL whatever is left.
+    await Promise.all(this.services().map((s) => s.kill('SIGTERM')));
     await this.mirakl?.close().catch(() => undefined);
     await this.bo?.close().catch(() => undefined);
     await Promise.all(Object.values(this.dbs).map((db) => db.drop().catch(() => undefined)));

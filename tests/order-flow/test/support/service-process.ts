@@ -6,6 +6,24 @@ import { waitFor } from '@seller-bridge/service-kit/testing';
 
 const run = promisify(execFile);
 
+/** Process groups still running; killed when the test process exits, whatever the way it ends. */
+const live = new Set<number>();
+const killLive = () => {
+  for (const pid of live)
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+};
+process.once('exit', killLive);
+// A test run stopped by hand (Ctrl-C, kill) takes its services with it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    killLive();
+    process.exit(130);
+  });
+
 /** The folder of a service of the monorepo (`apps/<service>`), found through its workspace package. */
 export function serviceDir(pkg: string): string {
   return dirname(require.resolve(`${pkg}/package.json`));
@@ -67,7 +85,9 @@ export class ServiceProcess {
     const keep = (d: Buffer) => (this.tail = (this.tail + d.toString()).slice(-30_000));
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
+    live.add(child.pid!);
     child.once('exit', (code, signal) => {
+      live.delete(child.pid!);
       this.exits++;
       keep(Buffer.from(`\n[${this.name} exited: code ${code}, signal ${signal}]\n`));
     });
@@ -95,17 +115,27 @@ export class ServiceProcess {
     if (!ok) throw new Error(`${this.name} not ready within ${timeoutMs} ms:\n${this.logTail(4_000)}`);
   }
 
-  /** SIGKILL to the whole process group (a crash: no shutdown hook runs); resolves once it is gone. */
+  /**
+   * A signal to the whole process group; resolves once the process is gone. SIGKILL is a crash (no shutdown
+   * hook runs); after any other signal, what still runs 10 s later is SIGKILLed.
+   */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
     if (!child || !this.running) return;
     const exited = new Promise((r) => child.once('exit', r));
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      child.kill(signal);
-    }
+    const send = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        child.kill(sig);
+      }
+    };
+    send(signal);
     await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (this.running) {
+      send('SIGKILL');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    }
   }
 
   logTail(chars = 6_000): string {
