@@ -17,13 +17,12 @@
 import 'reflect-metadata';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { Registry } from 'prom-client';
 import { createLogger, loadConfig, OutboxWriter, SystemClock } from '@seller-bridge/service-kit';
-import { createTestDatabase } from '@seller-bridge/service-kit/testing';
+import { createTestDatabase, freePort } from '@seller-bridge/service-kit/testing';
 import { createOfferFileSync } from '../src/catalogue/catalogue.providers';
 import type { OfferFileSent } from '../src/catalogue/offer-file-sync';
 import { CatalogueSyncConfig, marketplaceApiKeys } from '../src/config/catalogue-sync.config';
@@ -38,16 +37,6 @@ const ADMIN = 'bench-admin-token';
 const MiB = 2 ** 20;
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-    s.on('error', fail);
-  });
-}
 
 /** The Mirakl sandbox in its own process, so its million offers are not in the memory measured here. */
 async function startSandbox(): Promise<{ child: ChildProcess; base: string }> {

@@ -18,7 +18,6 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { MiraklClient } from '@seller-bridge/mirakl-client';
 import { demoMarketplaces, MiraklSandbox } from '@seller-bridge/mirakl-sandbox';
@@ -29,7 +28,7 @@ import {
   pgbenchCommitRate,
   recordBenchmark,
 } from '@seller-bridge/service-kit/bench';
-import { waitFor } from '@seller-bridge/service-kit/testing';
+import { freePort, waitFor } from '@seller-bridge/service-kit/testing';
 import { marketplace, World } from '../test/support/world';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
@@ -292,17 +291,6 @@ async function rawAcceptRate(n: number): Promise<number> {
   } finally {
     await sandbox.close();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => ok(p));
-    });
-    srv.on('error', fail);
-  });
 }
 
 main().then(

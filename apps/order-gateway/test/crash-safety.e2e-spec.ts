@@ -1,14 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { Topics } from '@seller-bridge/contracts';
 import { readTopic, waitFor } from '@seller-bridge/service-kit/testing';
+import { buildService, ServiceProcess } from './support/service-process';
 import { marketplace, World } from './support/world';
 
 /** Orders of the run: 2,000 for the full run (OG_CRASH_ORDERS=2000), fewer by default to keep CI short. */
 const ORDERS = Number(process.env.OG_CRASH_ORDERS ?? 400);
 const MP = 'crash-fr';
-const APP = join(__dirname, '..');
 
 /**
  * The real service, as its own process (`node dist/main.js`), SIGKILLed at random moments while orders arrive,
@@ -29,31 +26,19 @@ describe('order-gateway: crash safety under SIGKILL', () => {
       ),
     ],
   });
-  let child: ChildProcess | undefined;
-  let stderr = '';
+  let service: ServiceProcess | undefined;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: APP,
-    });
+    buildService();
     await world.start();
     await world.seedStock({ 'SKU-C1': 1_000_000, 'SKU-C2': 1_000_000 });
   }, 180_000);
   afterAll(async () => {
-    child?.kill('SIGKILL');
+    service?.child.kill('SIGKILL');
     await world.stop();
   });
 
-  async function startService(): Promise<ChildProcess> {
-    const port = await freePort();
-    const c = spawn(process.execPath, ['dist/main.js'], {
-      cwd: APP,
-      env: { ...process.env, ...world.gatewayEnv, HTTP_PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    c.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
-    return c;
-  }
+  const startService = () => ServiceProcess.start(world.gatewayEnv);
 
   it(
     `decides and releases each of ${ORDERS} orders exactly once while the service is killed at random`,
@@ -91,7 +76,7 @@ describe('order-gateway: crash safety under SIGKILL', () => {
         )[0].n as number;
       let kills = 0;
       const deadline = Date.now() + 20 * 60_000;
-      child = await startService();
+      service = await startService();
       // Kill at random moments while orders arrive (about 20 a second), are decided and released — at least 6
       // times, and until every order is placed; then let the last process finish the work.
       // Each process is killed a random 0–4 s after it took over the acceptance lease (so every kill lands in the
@@ -108,16 +93,15 @@ describe('order-gateway: crash safety under SIGKILL', () => {
         const before = kills === 0 ? 0 : await acceptEpoch();
         await waitFor(async () => (await acceptEpoch()) > before, 15_000, 50);
         await new Promise((r) => setTimeout(r, Math.random() * 4_000));
-        const exited = new Promise((r) => child!.once('exit', r));
-        child.kill('SIGKILL');
-        await exited;
+        service.child.kill('SIGKILL');
+        await service.exited;
         kills++;
-        child = await startService();
+        service = await startService();
       }
       await placer;
       const done = await waitFor(async () => (await released()) >= ORDERS, 10 * 60_000, 1_000);
       const releasedCount = await released();
-      if (!done) process.stderr.write(`service stderr (tail):\n${stderr}\n`);
+      if (!done) process.stderr.write(`service stderr (tail):\n${service.stderr}\n`);
       process.stdout.write(`crash run: ${ORDERS} orders, ${kills} SIGKILLs, ${releasedCount} released\n`);
       expect(releasedCount).toBe(ORDERS);
 
@@ -179,14 +163,3 @@ describe('order-gateway: crash safety under SIGKILL', () => {
     30 * 60_000,
   );
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}

@@ -4,3 +4,4 @@ import 'reflect-metadata';
 export * from './test-event';
 export * from './test-database';
 export * from './kafka-test-tools';
+export * from './free-port';
