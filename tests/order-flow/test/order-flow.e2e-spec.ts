@@ -60,7 +60,10 @@ describe('order flow: Mirakl → order-gateway → ERP → warehouse → Mirakl,
       const tracking = sys.mirakl.orders.trackingUpdates.filter(
         (t) => t.marketplace === p.mp && t.orderId === p.id,
       );
-      if (tracking.length !== 1) problems.push(`${key}: ${tracking.length} OR23 tracking updates`);
+      if (tracking.length !== 1)
+        problems.push(
+          `${key}: ${tracking.length} OR23 tracking updates (${tracking.map((t) => `${t.trackingNumber} at ${t.at}`).join(', ')}; order ${o.order_state as string} with ${o.shipping_tracking as string})`,
+        );
     }
     expect(problems.slice(0, 20)).toEqual([]);
     expect(problems).toHaveLength(0);
@@ -191,6 +194,8 @@ describe('order flow: Mirakl → order-gateway → ERP → warehouse → Mirakl,
           const erpDuring = await sys.erpOrders();
           expect(orders.filter((p) => erpDuring.has(`${p.mp}:${p.id}`))).toEqual([]);
           expect(erpDuring.size).toBe(erpBefore.size);
+          // Operations were told: orders not in the ERP after 5 attempts raise ORDER_NOT_IN_ERP.
+          expect(await sys.openExceptions('ORDER_NOT_IN_ERP')).toBeGreaterThan(0);
 
           await new Promise((r) => setTimeout(r, Math.max(0, downAt + 2 * MINUTE - Date.now())));
           await sys.setErp(false);
@@ -205,6 +210,8 @@ describe('order flow: Mirakl → order-gateway → ERP → warehouse → Mirakl,
           );
           expect(done).toBe(true);
           await expectEachShippedOnce([...all, ...orders]);
+          // ... and the exceptions cleared themselves once the orders were posted.
+          expect(await sys.openExceptions('ORDER_NOT_IN_ERP')).toBe(0);
         },
       );
     },

@@ -368,6 +368,15 @@ export class OrderFlowSystem {
     return out;
   }
 
+  /** Open exceptions of a type in fulfilment-bridge's exception record (what operations see). */
+  async openExceptions(type: string): Promise<number> {
+    const [{ n }] = (await this.dbs.bridge.dataSource.query(
+      `SELECT COUNT(*)::int AS n FROM fb_exception WHERE type = $1 AND open`,
+      [type],
+    )) as { n: number }[];
+    return n;
+  }
+
   private async noteDeadLetterEnds(topics: string[]): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
@@ -456,7 +465,8 @@ export class OrderFlowSystem {
       `catalogue-sync rejected lines (first 10): ${await q(this.dbs.catalogue, `SELECT order_id, order_line_id, sku, reason, created_at FROM reservation WHERE state = 'rejected' ORDER BY created_at LIMIT 10`)}`,
       `fulfilment-bridge orders: ${await q(this.dbs.bridge, `SELECT marketplace, state, COUNT(*)::int AS n, MAX(attempts) AS max_attempts, MAX(last_error) AS an_error FROM fb_order GROUP BY 1, 2 ORDER BY 1, 2`)}`,
       `fulfilment-bridge shipments: ${await q(this.dbs.bridge, `SELECT marketplace, state, hold_reason, COUNT(*)::int AS n, MAX(last_error) AS an_error FROM fb_shipment GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)}`,
-      `fulfilment-bridge exceptions: ${await q(this.dbs.bridge, `SELECT * FROM fb_exception LIMIT 20`)}`,
+      `fulfilment-bridge parcels of orders with a failed or held parcel (first 30): ${await q(this.dbs.bridge, `SELECT s.order_id, s.shipment_id, s.state, s.carrier_name, s.tracking_number, s.attempts, s.received_at, s.done_at, s.last_error FROM fb_shipment s WHERE (s.marketplace, s.order_id) IN (SELECT marketplace, order_id FROM fb_shipment WHERE state IN ('failed', 'held')) ORDER BY s.order_id, s.received_at LIMIT 30`)}`,
+      `fulfilment-bridge open exceptions (first 20): ${await q(this.dbs.bridge, `SELECT * FROM fb_exception WHERE open ORDER BY raised_at LIMIT 20`)}`,
       ...this.services().map(
         (s) => `--- ${s.name} (pids ${s.pids.join(', ')}; exits ${s.exits}), log tail:\n${s.logTail()}`,
       ),
