@@ -368,13 +368,21 @@ export class OrderFlowSystem {
     return out;
   }
 
-  /** Open exceptions of a type in fulfilment-bridge's exception record (what operations see). */
-  async openExceptions(type: string): Promise<number> {
+  /** Open exceptions (of a type, or all) in fulfilment-bridge's exception record: what operations see. */
+  async openExceptions(type?: string): Promise<number> {
     const [{ n }] = (await this.dbs.bridge.dataSource.query(
-      `SELECT COUNT(*)::int AS n FROM fb_exception WHERE type = $1 AND open`,
-      [type],
+      `SELECT COUNT(*)::int AS n FROM fb_exception WHERE open AND ($1::text IS NULL OR type = $1)`,
+      [type ?? null],
     )) as { n: number }[];
     return n;
+  }
+
+  /** fulfilment-bridge's parcels that did not end shipped: `{ state: count }` (failed, held, waiting...). */
+  async unshippedParcels(): Promise<Record<string, number>> {
+    const rows = (await this.dbs.bridge.dataSource.query(
+      `SELECT state, COUNT(*)::int AS n FROM fb_shipment WHERE state <> 'shipped' GROUP BY state`,
+    )) as { state: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
   }
 
   private async noteDeadLetterEnds(topics: string[]): Promise<void> {

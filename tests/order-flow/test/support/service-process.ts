@@ -6,24 +6,6 @@ import { waitFor } from '@seller-bridge/service-kit/testing';
 
 const run = promisify(execFile);
 
-/** Process groups still running; killed when the test process exits, whatever the way it ends. */
-const live = new Set<number>();
-const killLive = () => {
-  for (const pid of live)
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-};
-process.once('exit', killLive);
-// A test run stopped by hand (Ctrl-C, kill) takes its services with it.
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
-    killLive();
-    process.exit(130);
-  });
-
 /** The folder of a service of the monorepo (`apps/<service>`), found through its workspace package. */
 export function serviceDir(pkg: string): string {
   return dirname(require.resolve(`${pkg}/package.json`));
@@ -85,9 +67,7 @@ export class ServiceProcess {
     const keep = (d: Buffer) => (this.tail = (this.tail + d.toString()).slice(-30_000));
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
-    live.add(child.pid!);
     child.once('exit', (code, signal) => {
-      live.delete(child.pid!);
       this.exits++;
       keep(Buffer.from(`\n[${this.name} exited: code ${code}, signal ${signal}]\n`));
     });
