@@ -6,6 +6,7 @@ import { Topics } from '@seller-bridge/contracts';
 import { demoMarketplaces, MiraklSandbox } from '@seller-bridge/mirakl-sandbox';
 import {
   createTestDatabase,
+  freePort,
   readTopic,
   startConsumerGroupsAtEnd,
   testBrokers,
@@ -13,7 +14,7 @@ import {
   waitFor,
   type TestDatabase,
 } from '@seller-bridge/service-kit/testing';
-import { freePort, serviceDir, ServiceProcess } from './service-process';
+import { serviceDir, ServiceProcess } from './service-process';
 
 const SECOND = 1_000;
 const BO_KEY = 'order-flow-backoffice-key';

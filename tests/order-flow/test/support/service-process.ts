@@ -1,5 +1,4 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from '@seller-bridge/service-kit/testing';
@@ -9,18 +8,6 @@ const run = promisify(execFile);
 /** The folder of a service of the monorepo (`apps/<service>`), found through its workspace package. */
 export function serviceDir(pkg: string): string {
   return dirname(require.resolve(`${pkg}/package.json`));
-}
-
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 /**
