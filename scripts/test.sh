@@ -19,7 +19,7 @@ if [ $build_rc -eq 0 ]; then
   pnpm turbo run test --concurrency=1 --continue
   test_rc=$?
 fi
-expected=$(ls packages/*/jest.config.cjs apps/*/jest.config.cjs 2>/dev/null | wc -l)
+expected=$(ls packages/*/jest.config.cjs apps/*/jest.config.cjs tests/*/jest.config.cjs 2>/dev/null | wc -l)
 echo
 echo "test run took $(( $(date +%s) - started )) s"
 node scripts/test-summary.cjs "$expected"
