@@ -117,6 +117,57 @@ describe('from the warehouse to the marketplace', () => {
     expect(bo.backOffice.orders.duplicates()).toEqual([]);
   }, 90_000);
 
+  it('a parcel claimed again after a crash that followed its OR24 (claim expired, nothing recorded) reads the order, finds it SHIPPED and ends as already shipped: no second OR23, no failure', async () => {
+    mirakl.faults.set(MP, { ...mirakl.faults.get(MP)!, dropAfterWriteRate: 0 });
+    const id = mirakl.orders.place(MP, {
+      customerId: 'C-reclaim',
+      lines: [{ offerSku: 'SHOE-0007', quantity: 1, unitPrice: 40 }],
+    });
+    const lineId = (mirakl.orders.get(MP, id)!.order as { order_lines: { order_line_id: string }[] })
+      .order_lines[0].order_line_id;
+    mirakl.orders.accept(MP, id, [{ id: lineId, accepted: true }]);
+    mirakl.clock.advance(3 * 60_000);
+    const o = releasedOrder(id, { skus: ['SHOE-0007'] });
+    o.lines[0].lineId = lineId;
+    o.lines[0].quantity = 1;
+    await events.send(Topics.orderReadyForFulfilment, [o]);
+    const state = (oid: string) => (mirakl.orders.get(MP, oid)!.order as { order_state: string }).order_state;
+    const rows = () =>
+      db.dataSource.query(
+        `SELECT shipment_id, state, attempts, last_error FROM fb_shipment WHERE order_id = $1`,
+        [id],
+      ) as Promise<{ shipment_id: string; state: string; attempts: number; last_error: string | null }[]>;
+    expect(
+      await waitFor(
+        async () => state(id) === 'SHIPPED' && (await rows()).every((r) => r.state === 'shipped'),
+        60_000,
+      ),
+    ).toBe(true);
+    const tracked = mirakl.orders.trackingUpdates.filter((t) => t.orderId === id).length;
+
+    // What a process killed between OR24 and its commit leaves: the parcels still claimed (pending, tried once),
+    // their claim now expired.
+    await db.dataSource.query(
+      `UPDATE fb_shipment SET state = 'pending', attempts = 1, next_attempt_at = now() - interval '1 second'
+       WHERE order_id = $1`,
+      [id],
+    );
+    expect(
+      await waitFor(async () => {
+        const r = await rows();
+        return r.length > 0 && r.every((x) => x.state !== 'pending');
+      }, 30_000),
+    ).toBe(true);
+    const after = await rows();
+    expect(after.map((r) => r.state)).toEqual(after.map(() => 'shipped'));
+    expect(mirakl.orders.trackingUpdates.filter((t) => t.orderId === id).length).toBe(tracked);
+    const refused = await db.dataSource.query(
+      `SELECT exception_id FROM fb_exception WHERE exception_id = ANY($1)`,
+      [after.map((r) => `SHIPPING_REFUSED:${MP}:${r.shipment_id}`)],
+    );
+    expect(refused).toEqual([]);
+  }, 90_000);
+
   it('keeps the parcels while the marketplace is down, through a restart, and ships each once when it returns', async () => {
     mirakl.faults.set(MP, { ...mirakl.faults.get(MP)!, dropAfterWriteRate: 0, error5xxRate: 1 });
     const ids: { id: string; lineId: string }[] = [];

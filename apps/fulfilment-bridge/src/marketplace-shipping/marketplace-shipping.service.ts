@@ -139,10 +139,14 @@ export class MarketplaceShippingService {
    * that no cancellation has touched since: their lines and shipping type are known, so they are not read
    * from Mirakl. OR11 shares one call a minute per shop with order-gateway's polling (Mirakl's limit), and a
    * read per batch of parcels would starve both. Anything else (an order never released here, a cancellation
-   * on it) is read from Mirakl as before. A state moved on Mirakl meanwhile shows in OR23/OR24's answer.
+   * on it, a shipment claimed again) is read from Mirakl as before. A state moved on Mirakl meanwhile shows
+   * in OR23/OR24's answer, which is then read back (see `handle`).
    */
-  private async releasedOrders(due: DueShipment[]): Promise<Map<string, MiraklOrder>> {
+  private async releasedOrders(claimed: DueShipment[]): Promise<Map<string, MiraklOrder>> {
     const out = new Map<string, MiraklOrder>();
+    // Only first tries: a shipment claimed again (a crash, an expired claim, a retry) may have been shipped
+    // by the try before, so its order is read from Mirakl, which says SHIPPED and ends it as `already`.
+    const due = claimed.filter((d) => d.attempts <= 1);
     if (due.length === 0) return out;
     const rows: {
       marketplace: string;
@@ -186,11 +190,12 @@ export class MarketplaceShippingService {
   ): Promise<void> {
     const client = this.clients.get(s.marketplace);
     if (!client) return this.fail(s, `marketplace ${s.marketplace} is not configured`, false);
+    let code: string | undefined;
     try {
       const codeKey = `${s.marketplace}|${carrierKey(s.carrier_name)}`;
       if (!codes.has(codeKey))
         codes.set(codeKey, this.mappings.codeFor(this.ds.manager, s.marketplace, s.carrier_name));
-      const code = await codes.get(codeKey);
+      code = await codes.get(codeKey);
       if (!code) return await this.hold(s, 'UNMAPPED_CARRIER');
       const order = orders.get(`${s.marketplace}:${s.order_id}`) ?? (await client.getOrder(s.order_id));
       if (!order) return await this.retry(s, `order ${s.order_id} not found on ${s.marketplace}`);
@@ -247,7 +252,14 @@ export class MarketplaceShippingService {
           operation: err.operation,
           outcome: err.transient ? 'error' : 'refused',
         });
-        if (!err.transient) return this.fail(s, err.message, true);
+        if (!err.transient) {
+          // Refused: the order may have moved on since it was read (shipped by an earlier try of this
+          // parcel, or by hand in Mirakl's back office). Read it before calling it a failure.
+          const now = await client.getOrder(s.order_id).catch(() => undefined);
+          if (code && now && SHIPPED_OR_LATER.has(now.order_state))
+            return void done.push({ s, code, outcome: 'already' });
+          return this.fail(s, err.message, true);
+        }
       }
       await this.retry(s, err instanceof Error ? err.message : String(err));
     }
