@@ -166,7 +166,7 @@ export class SimulationWorld {
       clients,
       clock,
       reservations,
-      new OrderEventsConsumer(reservations),
+      new OrderEventsConsumer(reservations, config, logger),
       holdWorker,
       feed,
       pusher,

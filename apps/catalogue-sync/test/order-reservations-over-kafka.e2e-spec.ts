@@ -138,6 +138,31 @@ describe('catalogue-sync: reservations driven by order events over Kafka', () =>
     expect(reserved).toBe(0);
   }, 90_000);
 
+  it('skips the orders of a marketplace not in MARKETPLACES (another deployment on the same topics): no reservation, no answer', async () => {
+    const eventId = await send(Topics.orderReceived, {
+      ...order(`${run}-other`, 1),
+      marketplace: 'elsewhere-fr',
+    });
+    // Handled (the inbox has it) and nothing else: an "unknown SKU" answer would refuse the other's order.
+    expect(
+      await waitFor(
+        async () =>
+          (await db.dataSource.query(`SELECT 1 FROM backbone_inbox WHERE event_id = $1`, [eventId]))
+            .length === 1,
+        30_000,
+      ),
+    ).toBe(true);
+    expect(
+      await db.dataSource.query(`SELECT order_id FROM reservation WHERE marketplace = 'elsewhere-fr'`),
+    ).toEqual([]);
+    expect(
+      await db.dataSource.query(
+        `SELECT 1 FROM backbone_outbox WHERE topic = 'inventory.order-reservation.decided.v1' AND message_key = $1`,
+        [`elsewhere-fr:${run}-other`],
+      ),
+    ).toEqual([]);
+  }, 60_000);
+
   it('applies stock that internal systems publish (source internal), and skips its own back-office figures', async () => {
     const internalSku = `INT-${run}`;
     const base = { warehouse: 'LYON-1', onHand: 9, asOf: new Date().toISOString() };
