@@ -181,6 +181,7 @@ describe('reservations held in the back office', () => {
         pricesIncludeTax: true,
         lines: [{ sku: 'SHOE-0004', quantity: 2, unitPriceMinor: 5000, taxRateBp: 2000 }],
         chargeLines: [],
+        hold: false,
       },
       'decathlon-fr:H4',
       bo().clock.now(),

@@ -76,13 +76,15 @@ describe('inventory and back-office events', () => {
         {
           marketplace: 'decathlon-fr',
           orderId: 'A1-A',
-          lines: [{ orderLineId: 'L1', sku: 'S', quantity: 1, outcome: 'unknown-sku', reservable: 0 }],
+          lines: [
+            { orderLineId: 'L1', sku: 'S', quantity: 1, outcome: 'unknown-sku' as const, reservable: 0 },
+          ],
           decidedAt: '2026-11-27T10:00:00Z',
         },
         META,
       ),
     );
-    const tampered = { ...raw, value: Buffer.from(raw.value.toString().replace('unknown-sku', 'perhaps')) };
+    const tampered = { ...raw, value: Buffer.from(raw.value!.toString().replace('unknown-sku', 'perhaps')) };
     const result = decodeEvent(Topics.orderReservationDecided, tampered);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error.code).toBe('INVALID_PAYLOAD');

@@ -3,6 +3,7 @@ import { money } from '../common/money';
 import { validatePayload } from '../decode/decode-event';
 import { payloadJsonSchemas } from '../schema/json-schema';
 import { Topics } from '../topics/topic-registry';
+import type { TopicDefinition } from '../topics/topic';
 import type { OrderAwaitingErpConfirmation } from './order-events';
 
 const eur = (minor: number) => money(minor, 'EUR');
@@ -61,7 +62,7 @@ describe('OrderAwaitingErpConfirmation', () => {
   });
 
   it('has no place for a name or an address in its schema (Mirakl withholds them before SHIPPING)', () => {
-    const schema = payloadJsonSchemas([topic]).get(topic.name)!;
+    const schema = payloadJsonSchemas([topic as unknown as TopicDefinition]).get(topic.name)!;
     const definitions = schema.definitions as Record<string, object>;
     // What the payload can hold: its own properties and the nested classes they name.
     const reachable = JSON.stringify([schema.properties, definitions.OrderLine, definitions.OrderDeadlines]);
