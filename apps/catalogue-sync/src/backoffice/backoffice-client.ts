@@ -38,6 +38,8 @@ export interface HoldRequest {
   sku: string;
   quantity: number;
   reference: { marketplace: string; order_id: string; line_id: string };
+  /** Only these warehouses may hold the units (the marketplace's); absent: any. */
+  warehouses?: string[];
 }
 
 /** The back office's answer for one hold. */

@@ -12,7 +12,13 @@ import { Topics } from '@seller-bridge/contracts';
 import { CatalogueSyncConfig } from '../config/catalogue-sync.config';
 import { CatalogueSyncMetrics } from '../metrics/catalogue-sync.metrics';
 import { sleep } from '../backoffice/backoffice-client';
-import { HOLD_GATEWAY, holdKey, REFUSED_BY_BACKOFFICE, type HoldGateway } from './backoffice-holds';
+import {
+  HOLD_GATEWAY,
+  holdKey,
+  holdRequest,
+  REFUSED_BY_BACKOFFICE,
+  type HoldGateway,
+} from './backoffice-holds';
 
 /** Rows taken per round and per kind of work. */
 const BATCH = 200;
@@ -164,12 +170,15 @@ export class HoldWorker implements OnApplicationBootstrap, OnModuleDestroy {
     let answers;
     try {
       answers = await this.holds.place(
-        rows.map((r) => ({
-          key: holdKey(r.marketplace, r.order_id, r.order_line_id),
-          sku: r.sku,
-          quantity: r.quantity,
-          reference: { marketplace: r.marketplace, order_id: r.order_id, line_id: r.order_line_id },
-        })),
+        rows.map((r) =>
+          holdRequest(this.config.MARKETPLACES, {
+            marketplace: r.marketplace,
+            orderId: r.order_id,
+            lineId: r.order_line_id,
+            sku: r.sku,
+            quantity: r.quantity,
+          }),
+        ),
       );
     } catch (err) {
       if (!(err instanceof TransientError)) throw err;

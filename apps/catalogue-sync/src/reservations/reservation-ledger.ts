@@ -17,7 +17,13 @@ import {
   type PendingEvent,
 } from '@seller-bridge/service-kit';
 import type { HoldAnswer } from '../backoffice/backoffice-client';
-import { HOLD_GATEWAY, holdKey, REFUSED_BY_BACKOFFICE, type HoldGateway } from './backoffice-holds';
+import {
+  HOLD_GATEWAY,
+  holdKey,
+  holdRequest,
+  REFUSED_BY_BACKOFFICE,
+  type HoldGateway,
+} from './backoffice-holds';
 import { CatalogueSyncConfig } from '../config/catalogue-sync.config';
 import { queueStockPush } from '../availability/pending-pushes';
 import { CatalogueSyncMetrics } from '../metrics/catalogue-sync.metrics';
@@ -65,6 +71,7 @@ interface HeldRow {
 @Injectable()
 export class ReservationLedger {
   private readonly marketplaces: string[];
+  private readonly settings: CatalogueSyncConfig['MARKETPLACES'];
 
   constructor(
     private readonly outbox: OutboxWriter,
@@ -76,6 +83,7 @@ export class ReservationLedger {
     @Optional() private readonly metrics?: CatalogueSyncMetrics,
   ) {
     this.marketplaces = config.MARKETPLACES.map((m) => m.code);
+    this.settings = config.MARKETPLACES;
   }
 
   /**
@@ -236,10 +244,8 @@ export class ReservationLedger {
     try {
       answers = await this.holds.place(
         lines.map(({ order, line, key }) => ({
+          ...holdRequest(this.settings, { ...line, marketplace: order.marketplace, orderId: order.orderId }),
           key,
-          sku: line.sku,
-          quantity: line.quantity,
-          reference: { marketplace: order.marketplace, order_id: order.orderId, line_id: line.lineId },
         })),
       );
     } catch (err) {
