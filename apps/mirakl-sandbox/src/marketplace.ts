@@ -4,6 +4,8 @@ export interface MarketplaceSettings {
   apiKey: string;
   shopId: string;
   currency: string;
+  /** ISO 3166 alpha-3 country most of its buyers live in (their addresses): `FRA` (default), `ESP`. */
+  country?: string;
   /** Orders not decided within this window are refused by the platform (acceptance_decision_date stays null). */
   acceptanceWindowMs: number;
   /** May a seller accept some lines and refuse others? */
@@ -50,6 +52,7 @@ export function demoMarketplaces(): MarketplaceSettings[] {
     {
       ...base,
       code: 'decathlon-fr',
+      country: 'FRA',
       apiKey: 'sandbox-key-decathlon-fr',
       shopId: '2001',
       partialAcceptance: true,
@@ -66,6 +69,7 @@ export function demoMarketplaces(): MarketplaceSettings[] {
     {
       ...base,
       code: 'carrefour-es',
+      country: 'ESP',
       apiKey: 'sandbox-key-carrefour-es',
       shopId: '3107',
       partialAcceptance: false,

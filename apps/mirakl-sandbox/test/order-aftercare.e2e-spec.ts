@@ -277,6 +277,29 @@ describe('order lifecycle after acceptance, cancellations and refunds', () => {
     expect(await fail(c.refundLines(now, [{ ...refund, amount: 0.01 }]))).toMatchObject({ status: 400 });
   });
 
+  it('buyers of a marketplace live mostly in its country: carrefour-es ships to Spain, decathlon-fr to France', async () => {
+    await start();
+    const countries = (code: string) =>
+      Array.from({ length: 5 }, (_, i) => {
+        const id = sandbox.orders.place(code, {
+          customerId: `C-${code}-${i}`,
+          lines: [{ offerSku: 'SKU-1', quantity: 1, unitPrice: 10 }],
+        });
+        sandbox.orders.accept(code, id, [{ id: `${id}-1`, accepted: true }]);
+        sandbox.clock.advance(DAY);
+        const a = (
+          sandbox.orders.get(code, id)!.order as {
+            customer: { shipping_address: Record<string, string | null> };
+          }
+        ).customer.shipping_address;
+        return a.country_iso_code ?? a.country;
+      });
+    const es = countries('carrefour-es');
+    const fr = countries('decathlon-fr');
+    expect(es.filter((c) => c === 'ESP' || c === 'ES')).toHaveLength(4);
+    expect(fr.filter((c) => c === 'FRA' || c === 'FR')).toHaveLength(4);
+  });
+
   it('cancelled quantities go back on the offers buyers see', async () => {
     await start();
     sandbox.products.upsert(mp().code, { sku: 'SKU-1', title: 'Shoe', category: 'running' });

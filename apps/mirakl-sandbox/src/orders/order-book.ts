@@ -73,8 +73,9 @@ interface StoredOrder {
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
- * Buyers' addresses, given only after acceptance. One in five has a free-text country and a null ISO code,
- * as some operators send (failure mode 11); one has a second street line and a phone, others none.
+ * Buyers' addresses of a French marketplace, given only after acceptance. One in five has a free-text country
+ * and a null ISO code, as some operators send (failure mode 11); one lives abroad (Madrid); one has a second
+ * street line and a phone, others none.
  */
 const ADDRESSES: Record<string, string | null>[] = [
   {
@@ -133,6 +134,70 @@ const ADDRESSES: Record<string, string | null>[] = [
     phone: null,
   },
 ];
+
+/** The same for a Spanish marketplace: four in Spain (one with a free-text country), one in France. */
+const SPANISH_ADDRESSES: Record<string, string | null>[] = [
+  {
+    firstname: 'Lucía',
+    lastname: 'García Pérez',
+    street_1: 'Calle de Alcalá 48',
+    street_2: '3º B',
+    zip_code: '28014',
+    city: 'Madrid',
+    country: 'España',
+    country_iso_code: 'ESP',
+    phone: '+34 600 000 000',
+  },
+  {
+    firstname: 'Jordi',
+    lastname: 'Puig i Serra',
+    street_1: 'Carrer de Mallorca 215',
+    street_2: null,
+    zip_code: '08008',
+    city: 'Barcelona',
+    country: 'ES',
+    country_iso_code: null,
+    phone: null,
+  },
+  {
+    firstname: 'Carmen',
+    lastname: 'Ruiz',
+    street_1: 'Avenida de la Constitución 12',
+    street_2: null,
+    zip_code: '41004',
+    city: 'Sevilla',
+    country: 'España',
+    country_iso_code: 'ESP',
+    phone: null,
+  },
+  {
+    firstname: 'Alex',
+    lastname: 'Martin',
+    street_1: '12 rue des Lilas',
+    street_2: null,
+    zip_code: '69003',
+    city: 'Lyon',
+    country: 'France',
+    country_iso_code: 'FRA',
+    phone: null,
+  },
+  {
+    firstname: 'Pablo',
+    lastname: 'Fernández',
+    street_1: 'Calle de Colón 20',
+    street_2: 'Puerta 7',
+    zip_code: '46004',
+    city: 'Valencia',
+    country: 'España',
+    country_iso_code: 'ESP',
+    phone: '+34 611 111 111',
+  },
+];
+
+/** The buyers of a marketplace live mostly in its country (`MarketplaceSettings.country`). */
+function buyerAddresses(country: string | undefined): Record<string, string | null>[] {
+  return country === 'ESP' ? SPANISH_ADDRESSES : ADDRESSES;
+}
 
 /**
  * What happened to an order, for whoever keeps books on the side (the seller ledger behind TL02/IV01/SBC11).
@@ -291,7 +356,8 @@ export class OrderBook {
       };
     });
     const iso = new Date(now).toISOString();
-    const address = ADDRESSES[this.seq % ADDRESSES.length];
+    const addresses = buyerAddresses(mp.country);
+    const address = addresses[this.seq % addresses.length];
     const order = {
       order_id: orderId,
       commercial_id: commercialId,
