@@ -103,7 +103,8 @@ FB_ADMIN_TOKEN="$(cat .local/fulfilment-admin-token)"
 FB_MARKETPLACES=$(cat <<JSON
 [
   {"code": "decathlon-fr", "baseUrl": "$MP/decathlon-fr", "apiKeyEnv": "MIRAKL_KEY_DECATHLON_FR", "shopId": "2001"},
-  {"code": "carrefour-es", "baseUrl": "$MP/carrefour-es", "apiKeyEnv": "MIRAKL_KEY_CARREFOUR_ES", "shopId": "3107"}
+  {"code": "carrefour-es", "baseUrl": "$MP/carrefour-es", "apiKeyEnv": "MIRAKL_KEY_CARREFOUR_ES", "shopId": "3107",
+   "multiShipment": true}
 ]
 JSON
 )
@@ -118,10 +119,9 @@ trap 'kill "$BRIDGE_PID" "$GATEWAY_PID" "$SANDBOX_PID" "$BACKOFFICE_PID" 2>/dev/
 # Business Parcel, across the border DPD Classic (DPD France in France, SEUR in Spain). Chronopost 13 and GLS
 # Business Parcel stay unmapped on purpose: their parcels are held with an UNMAPPED_CARRIER exception, and leave by
 # themselves once mapped (PUT /carrier-mappings/<mp>/<carrier>, see the fulfilment-bridge runbook).
-# carrefour-es lists SEUR only. The Mirakl sandbox gives buyers of both marketplaces the same French and Spanish
-# addresses, and their units are held where the most stock is (mostly Lyon), so many carrefour-es parcels leave
-# Lyon for France with French domestic services: the demo sends those as SEUR too, so that they reach SHIPPED.
-# Drop carrefour-es's Colissimo Expert and DPD Next Day once its buyers live in Spain and Madrid serves it.
+# carrefour-es lists SEUR only; its buyers live mostly in Spain and its lines are held in Madrid (its only
+# warehouse), so its parcels leave with SEUR 24, or DPD Classic for the one buyer in five abroad. carrefour-es
+# allows several shipments per order: each parcel goes out as its own shipment (ST01), see decision 0011.
 for _ in $(seq 1 60); do curl -fs http://127.0.0.1:3130/health/ready >/dev/null 2>&1 && break; sleep 1; done
 carrier_map() {
   curl -fs -X POST "http://127.0.0.1:3130/carrier-mappings/$1/import" -H "authorization: Bearer $FB_ADMIN_TOKEN" \
@@ -129,7 +129,7 @@ carrier_map() {
     || echo "WARNING: could not load the carrier mapping of $1 (see the fulfilment-bridge log)"
 }
 carrier_map decathlon-fr $'warehouse_carrier,carrier_code\nColissimo Expert,COLISSIMO\nDPD Next Day,DPD\nDPD Classic,DPD\nSEUR 24,DPD\n'
-carrier_map carrefour-es $'warehouse_carrier,carrier_code\nSEUR 24,SEUR\nDPD Classic,SEUR\nColissimo Expert,SEUR\nDPD Next Day,SEUR\n'
+carrier_map carrefour-es $'warehouse_carrier,carrier_code\nSEUR 24,SEUR\nDPD Classic,SEUR\n'
 
 echo
 echo "Back-office sandbox: http://127.0.0.1:${BACKOFFICE_PORT}/api (X-Api-Key: $BACKOFFICE_API_KEY; admin token in"
