@@ -28,6 +28,8 @@ interface DueShipment {
   tracking_number: string | null;
   lines: ShippedLine[];
   attempts: number;
+  /** Set once an OR23/OR24 for this parcel was about to go out (committed first). */
+  marketplace_write_at: Date | null;
   received_at: Date;
 }
 
@@ -82,7 +84,7 @@ export class MarketplaceShippingService {
            UPDATE fb_shipment s SET attempts = s.attempts + 1, next_attempt_at = $3
            FROM due WHERE s.shipment_id = due.shipment_id
            RETURNING s.shipment_id, s.marketplace, s.order_id, s.carrier_name, s.tracking_number, s.lines,
-                     s.attempts, s.received_at`,
+                     s.attempts, s.received_at, s.marketplace_write_at`,
           [now, limit, new Date(now.getTime() + 60_000)],
         ),
       ),
@@ -144,9 +146,11 @@ export class MarketplaceShippingService {
    */
   private async releasedOrders(claimed: DueShipment[]): Promise<Map<string, MiraklOrder>> {
     const out = new Map<string, MiraklOrder>();
-    // Only first tries: a shipment claimed again (a crash, an expired claim, a retry) may have been shipped
-    // by the try before, so its order is read from Mirakl, which says SHIPPED and ends it as `already`.
-    const due = claimed.filter((d) => d.attempts <= 1);
+    // Not for a parcel an earlier try may have sent (a crash, an expired claim, a retry after OR23/OR24 went
+    // out): its order is read from Mirakl, which may say SHIPPED (then it ends as `already`). A parcel whose
+    // earlier tries never wrote to Mirakl (held, waiting, a batch cut short before its writes) keeps the
+    // shortcut: reading it would cost an OR11 turn (one a minute) and hold up its whole batch.
+    const due = claimed.filter((d) => d.attempts <= 1 || d.marketplace_write_at === null);
     if (due.length === 0) return out;
     const rows: {
       marketplace: string;
@@ -226,6 +230,10 @@ export class MarketplaceShippingService {
       // one parcel, the last, sends OR23/OR24.
       const others = await this.doneParcels(this.ds.manager, s);
       if (!orderFullyShipped(order, [s.lines, ...others])) return await this.waitForOtherParcels(s, order);
+      if (s.marketplace_write_at === null)
+        await this.ds.query(`UPDATE fb_shipment SET marketplace_write_at = now() WHERE shipment_id = $1`, [
+          s.shipment_id,
+        ]);
       if (s.tracking_number && order.shipping_tracking !== s.tracking_number) {
         const r = await client.updateTracking(s.order_id, {
           carrierCode: code,
