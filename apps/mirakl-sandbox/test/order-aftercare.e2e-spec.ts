@@ -288,7 +288,7 @@ describe('order lifecycle after acceptance, cancellations and refunds', () => {
         sandbox.orders.accept(code, id, [{ id: `${id}-1`, accepted: true }]);
         sandbox.clock.advance(DAY);
         const a = (
-          sandbox.orders.get(code, id)!.order as {
+          sandbox.orders.get(code, id)!.order as unknown as {
             customer: { shipping_address: Record<string, string | null> };
           }
         ).customer.shipping_address;
