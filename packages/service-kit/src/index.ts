@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 export * from './config/load-config';
 export * from './config/backbone.config';
+export * from './config/marketplace-config';
 export * from './clock/clock';
 export * from './errors/backbone-errors';
 export * from './database/data-source';

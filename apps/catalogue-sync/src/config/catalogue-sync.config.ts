@@ -1,4 +1,4 @@
-import { plainToInstance, Transform, Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
   IsArray,
@@ -13,32 +13,16 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { BackboneConfig, ConfigError } from '@seller-bridge/service-kit';
+import {
+  BackboneConfig,
+  envBoolean,
+  jsonListOf,
+  MarketplaceConnectionSettings,
+  marketplaceApiKeys,
+} from '@seller-bridge/service-kit';
 
 /** One marketplace catalogue-sync publishes to (one Mirakl instance). */
-export class MarketplaceSettings {
-  @IsString()
-  @Matches(/^[a-z0-9][a-z0-9-]{1,39}$/, { message: 'code must be a lower-case code such as decathlon-fr' })
-  code: string;
-
-  @IsString()
-  @Matches(/^https?:\/\//, { message: 'baseUrl must be an http(s) URL' })
-  baseUrl: string;
-
-  /**
-   * The name of the environment variable holding the shop API key (a Kubernetes secret), never the key:
-   * configuration is logged and shown, secrets are not.
-   */
-  @IsString()
-  @Matches(/^[A-Z][A-Z0-9_]*$/, {
-    message: 'apiKeyEnv must name an environment variable, e.g. MIRAKL_KEY_DECATHLON_FR',
-  })
-  apiKeyEnv: string;
-
-  @IsOptional()
-  @IsString()
-  shopId?: string;
-
+export class MarketplaceSettings extends MarketplaceConnectionSettings {
   /** Units held back from what is published, for what the platform cannot see yet. */
   @IsInt()
   @Min(0)
@@ -71,32 +55,11 @@ export class MarketplaceSettings {
   @Min(1000)
   reconcileIntervalMs: number = 3_600_000;
 
-  /** Lift Mirakl's call frequencies (sandbox and benchmarks only). */
-  @IsOptional()
-  unlimitedCalls?: boolean;
-
   /** Back-office category path (or prefix, e.g. `Sports > Running`) → this marketplace's category code. */
   @IsOptional()
   @IsObject()
   categoryMap?: Record<string, string>;
 }
-
-/** A JSON list from the environment, as instances of `cls` (so nested validation applies). */
-const jsonListOf =
-  <T>(cls: new () => T) =>
-  ({ value }: { value: unknown }) => {
-    let parsed = value;
-    if (typeof value === 'string') {
-      try {
-        parsed = JSON.parse(value) as unknown;
-      } catch {
-        return 'not JSON';
-      }
-    }
-    return Array.isArray(parsed)
-      ? parsed.map((item) => (item && typeof item === 'object' ? plainToInstance(cls, item) : item))
-      : parsed;
-  };
 
 /** catalogue-sync's configuration: the backbone's, the back office, and the marketplaces. */
 export class CatalogueSyncConfig extends BackboneConfig {
@@ -128,7 +91,7 @@ export class CatalogueSyncConfig extends BackboneConfig {
   BACKOFFICE_FEED_BATCH: number = 1000;
 
   /** Read the back office's change feed (`false` for tests and tools that must not). */
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(envBoolean)
   @IsBoolean({ message: 'BACKOFFICE_FEED_ENABLED must be true or false' })
   BACKOFFICE_FEED_ENABLED: boolean = true;
 
@@ -137,7 +100,7 @@ export class CatalogueSyncConfig extends BackboneConfig {
    * order is a sales order (decision 0008). `false` for back offices without holds: reservations are then this
    * service's alone, and units sold elsewhere in the feed's lag can be promised twice.
    */
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(envBoolean)
   @IsBoolean({ message: 'BACKOFFICE_HOLDS_ENABLED must be true or false' })
   BACKOFFICE_HOLDS_ENABLED: boolean = true;
 
@@ -155,7 +118,7 @@ export class CatalogueSyncConfig extends BackboneConfig {
   HOLD_RECONCILE_INTERVAL_MS: number = 10 * 60_000;
 
   /** Push stock to the marketplaces (`false` for tests and tools that must not call Mirakl). */
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(envBoolean)
   @IsBoolean({ message: 'STOCK_PUSH_ENABLED must be true or false' })
   STOCK_PUSH_ENABLED: boolean = true;
 
@@ -166,12 +129,12 @@ export class CatalogueSyncConfig extends BackboneConfig {
   STOCK_PUSH_GATE_ALERT_MS: number = 15 * 60_000;
 
   /** Publish products (P41) and offers (OF24) to the marketplaces (`false` for tests and tools). */
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(envBoolean)
   @IsBoolean({ message: 'CATALOGUE_PUSH_ENABLED must be true or false' })
   CATALOGUE_PUSH_ENABLED: boolean = true;
 
   /** Reconcile the marketplaces' offers on their cadence (`false` for tests and tools that must not). */
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(envBoolean)
   @IsBoolean({ message: 'RECONCILE_ENABLED must be true or false' })
   RECONCILE_ENABLED: boolean = true;
 
@@ -183,26 +146,5 @@ export class CatalogueSyncConfig extends BackboneConfig {
   MARKETPLACES: MarketplaceSettings[];
 }
 
-/**
- * Each marketplace's Mirakl shop API key by marketplace code, read from the variable its `apiKeyEnv` names (a
- * Kubernetes secret): the configuration holds the variable's name, never the key. Every missing (or blank) key
- * is reported in one `ConfigError` naming the variable and the marketplace — never the value of any key.
- */
-export function marketplaceApiKeys(
-  config: Pick<CatalogueSyncConfig, 'MARKETPLACES'>,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Map<string, string> {
-  const keys = new Map<string, string>();
-  const missing: { variable: string; problem: string }[] = [];
-  config.MARKETPLACES.forEach((m, i) => {
-    const key = env[m.apiKeyEnv]?.trim();
-    if (key) keys.set(m.code, key);
-    else
-      missing.push({
-        variable: m.apiKeyEnv,
-        problem: `not set: it must hold the Mirakl shop API key of marketplace ${m.code} (MARKETPLACES[${i}].apiKeyEnv)`,
-      });
-  });
-  if (missing.length > 0) throw new ConfigError(missing);
-  return keys;
-}
+/** The shop API keys by marketplace code (service-kit's, for this service's `MARKETPLACES`). */
+export { marketplaceApiKeys };

@@ -1,4 +1,4 @@
-import { plainToInstance, Transform, Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
   IsArray,
@@ -12,29 +12,16 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { BackboneConfig, ConfigError } from '@seller-bridge/service-kit';
+import {
+  BackboneConfig,
+  envBoolean,
+  jsonListOf,
+  MarketplaceConnectionSettings,
+  marketplaceApiKeys,
+} from '@seller-bridge/service-kit';
 
 /** One marketplace (one Mirakl instance) whose orders this service posts and ships. */
-export class MarketplaceSettings {
-  @IsString()
-  @Matches(/^[a-z0-9][a-z0-9-]{1,39}$/, { message: 'code must be a lower-case code such as decathlon-fr' })
-  code: string;
-
-  @IsString()
-  @Matches(/^https?:\/\//, { message: 'baseUrl must be an http(s) URL' })
-  baseUrl: string;
-
-  /** The name of the environment variable holding the shop API key (never the key itself). */
-  @IsString()
-  @Matches(/^[A-Z][A-Z0-9_]*$/, {
-    message: 'apiKeyEnv must name an environment variable, e.g. MIRAKL_KEY_DECATHLON_FR',
-  })
-  apiKeyEnv: string;
-
-  @IsOptional()
-  @IsString()
-  shopId?: string;
-
+export class MarketplaceSettings extends MarketplaceConnectionSettings {
   /** Tax rate ("20.00") used for a line when the marketplace gives no tax on it. */
   @IsString()
   @Matches(/^\d{1,2}\.\d{2}$/, { message: 'defaultTaxRate must be a percent string such as "20.00"' })
@@ -48,30 +35,7 @@ export class MarketplaceSettings {
   @IsOptional()
   @IsBoolean()
   multiShipment?: boolean;
-
-  /** Lift Mirakl's call frequencies (sandbox and benchmarks only). */
-  @IsOptional()
-  @IsBoolean()
-  unlimitedCalls?: boolean;
 }
-
-const jsonListOf =
-  <T>(cls: new () => T) =>
-  ({ value }: { value: unknown }) => {
-    let parsed = value;
-    if (typeof value === 'string') {
-      try {
-        parsed = JSON.parse(value) as unknown;
-      } catch {
-        return 'not JSON';
-      }
-    }
-    return Array.isArray(parsed)
-      ? parsed.map((item) => (item && typeof item === 'object' ? plainToInstance(cls, item) : item))
-      : parsed;
-  };
-
-const bool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 /** fulfilment-bridge's configuration: the backbone's, the back office, the marketplaces, the workers. */
 export class FulfilmentBridgeConfig extends BackboneConfig {
@@ -148,12 +112,12 @@ export class FulfilmentBridgeConfig extends BackboneConfig {
   BACKOFFICE_TIMEOUT_MS: number = 10_000;
 
   /** Read the back office's shipments feed and change feed (`false` for tests that drive them by hand). */
-  @Transform(bool)
+  @Transform(envBoolean)
   @IsBoolean({ message: 'BACKOFFICE_FEED_ENABLED must be true or false' })
   BACKOFFICE_FEED_ENABLED: boolean = true;
 
   /** Run the ERP posting and marketplace shipping workers in this process. */
-  @Transform(bool)
+  @Transform(envBoolean)
   @IsBoolean({ message: 'WORKERS_ENABLED must be true or false' })
   WORKERS_ENABLED: boolean = true;
 
@@ -169,22 +133,5 @@ export class FulfilmentBridgeConfig extends BackboneConfig {
   CHARGE_CATCH_ALL_ITEM: string = 'MKT-ROUNDING';
 }
 
-/** The Mirakl key of every marketplace, read from the variables the config names; a missing one stops the boot. */
-export function marketplaceApiKeys(
-  config: Pick<FulfilmentBridgeConfig, 'MARKETPLACES'>,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Map<string, string> {
-  const keys = new Map<string, string>();
-  const missing: { variable: string; problem: string }[] = [];
-  config.MARKETPLACES.forEach((m, i) => {
-    const key = env[m.apiKeyEnv]?.trim();
-    if (key) keys.set(m.code, key);
-    else
-      missing.push({
-        variable: m.apiKeyEnv,
-        problem: `not set: it must hold the Mirakl shop API key of marketplace ${m.code} (MARKETPLACES[${i}].apiKeyEnv)`,
-      });
-  });
-  if (missing.length > 0) throw new ConfigError(missing);
-  return keys;
-}
+/** The shop API keys by marketplace code (service-kit's, for this service's `MARKETPLACES`). */
+export { marketplaceApiKeys };

@@ -1,4 +1,4 @@
-import { plainToInstance, Transform, Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
   IsArray,
@@ -8,40 +8,25 @@ import {
   IsNumber,
   IsObject,
   IsOptional,
-  IsString,
-  Matches,
   Max,
   Min,
   ValidateNested,
 } from 'class-validator';
 import { ACCEPTANCE_POLICIES } from '@seller-bridge/contracts';
-import { BackboneConfig, ConfigError } from '@seller-bridge/service-kit';
+import {
+  BackboneConfig,
+  envBoolean,
+  jsonListOf,
+  MarketplaceConnectionSettings,
+  marketplaceApiKeys,
+} from '@seller-bridge/service-kit';
 
 export type AcceptancePolicy = (typeof ACCEPTANCE_POLICIES)[number];
 
 const HOUR = 3_600_000;
 
 /** One marketplace order-gateway takes orders from (one Mirakl instance). */
-export class MarketplaceSettings {
-  @IsString()
-  @Matches(/^[a-z0-9][a-z0-9-]{1,39}$/, { message: 'code must be a lower-case code such as decathlon-fr' })
-  code: string;
-
-  @IsString()
-  @Matches(/^https?:\/\//, { message: 'baseUrl must be an http(s) URL' })
-  baseUrl: string;
-
-  /** The name of the environment variable holding the shop API key (a secret), never the key itself. */
-  @IsString()
-  @Matches(/^[A-Z][A-Z0-9_]*$/, {
-    message: 'apiKeyEnv must name an environment variable, e.g. MIRAKL_KEY_DECATHLON_FR',
-  })
-  apiKeyEnv: string;
-
-  @IsOptional()
-  @IsString()
-  shopId?: string;
-
+export class MarketplaceSettings extends MarketplaceConnectionSettings {
   /** ON_VALIDATION (default): accept once the lines are validated and reserved. AFTER_ERP_CONFIRMATION: also wait for the ERP's sales order. */
   @IsIn(ACCEPTANCE_POLICIES)
   acceptancePolicy: AcceptancePolicy = 'ON_VALIDATION';
@@ -96,31 +81,7 @@ export class MarketplaceSettings {
   @IsOptional()
   @IsObject()
   taxCategoryMap?: Record<string, string>;
-
-  /** Lift Mirakl's call frequencies (sandbox and benchmarks only). */
-  @IsOptional()
-  @IsBoolean()
-  unlimitedCalls?: boolean;
 }
-
-/** A JSON list from the environment, as instances of `cls` (so nested validation applies). */
-const jsonListOf =
-  <T>(cls: new () => T) =>
-  ({ value }: { value: unknown }) => {
-    let parsed = value;
-    if (typeof value === 'string') {
-      try {
-        parsed = JSON.parse(value) as unknown;
-      } catch {
-        return 'not JSON';
-      }
-    }
-    return Array.isArray(parsed)
-      ? parsed.map((item) => (item && typeof item === 'object' ? plainToInstance(cls, item) : item))
-      : parsed;
-  };
-
-const bool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 /** order-gateway's configuration: the backbone's, the marketplaces, and what runs in this process. */
 export class OrderGatewayConfig extends BackboneConfig {
@@ -128,12 +89,12 @@ export class OrderGatewayConfig extends BackboneConfig {
   override HTTP_PORT = 3120;
 
   /** Poll the marketplaces (`false` for tools that must not call Mirakl). */
-  @Transform(bool)
+  @Transform(envBoolean)
   @IsBoolean({ message: 'POLLING_ENABLED must be true or false' })
   POLLING_ENABLED: boolean = true;
 
   /** Send decisions (OR21). */
-  @Transform(bool)
+  @Transform(envBoolean)
   @IsBoolean({ message: 'ACCEPTANCE_ENABLED must be true or false' })
   ACCEPTANCE_ENABLED: boolean = true;
 
@@ -185,25 +146,5 @@ export class OrderGatewayConfig extends BackboneConfig {
   MARKETPLACES: MarketplaceSettings[];
 }
 
-/**
- * Each marketplace's Mirakl shop API key by code, read from the variable its `apiKeyEnv` names. Every missing
- * key is reported in one `ConfigError` naming the variable — never the value of any key.
- */
-export function marketplaceApiKeys(
-  config: Pick<OrderGatewayConfig, 'MARKETPLACES'>,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Map<string, string> {
-  const keys = new Map<string, string>();
-  const missing: { variable: string; problem: string }[] = [];
-  config.MARKETPLACES.forEach((m, i) => {
-    const key = env[m.apiKeyEnv]?.trim();
-    if (key) keys.set(m.code, key);
-    else
-      missing.push({
-        variable: m.apiKeyEnv,
-        problem: `not set: it must hold the Mirakl shop API key of marketplace ${m.code} (MARKETPLACES[${i}].apiKeyEnv)`,
-      });
-  });
-  if (missing.length > 0) throw new ConfigError(missing);
-  return keys;
-}
+/** The shop API keys by marketplace code (service-kit's, for this service's `MARKETPLACES`). */
+export { marketplaceApiKeys };
