@@ -73,6 +73,17 @@ export class CarrierMappingService {
     return row?.carrier_code;
   }
 
+  /**
+   * Serialises, per (marketplace, warehouse carrier), writing a mapping (and releasing its held parcels) with
+   * holding a parcel for want of one: a parcel read "unmapped" just before a mapping is written re-checks under
+   * this lock, so it is never held after the release swept past it.
+   */
+  async lockCarrier(m: EntityManager, marketplace: string, warehouseCarrier: string): Promise<void> {
+    await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+      `fb-carrier-mapping:${marketplace}:${carrierKey(warehouseCarrier)}`,
+    ]);
+  }
+
   async put(marketplace: string, row: CarrierMappingRow): Promise<{ released: number }> {
     return this.putMany(marketplace, [row]);
   }
@@ -118,6 +129,7 @@ export class CarrierMappingService {
       let released = 0;
       for (const r of rows) {
         const key = carrierKey(r.warehouseCarrier);
+        await this.lockCarrier(m, marketplace, r.warehouseCarrier);
         await m.query(
           `INSERT INTO fb_carrier_mapping (marketplace, warehouse_carrier_key, warehouse_carrier, carrier_code, updated_at)
            VALUES ($1, $2, $3, $4, $5)

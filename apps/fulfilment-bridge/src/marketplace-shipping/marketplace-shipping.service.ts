@@ -294,7 +294,19 @@ export class MarketplaceShippingService {
     reason: 'UNMAPPED_CARRIER' | 'MISSING_TRACKING',
     shippingType?: string,
   ): Promise<void> {
-    await this.ds.transaction(async (m) => {
+    const heldAfterAll = await this.ds.transaction(async (m) => {
+      if (reason === 'UNMAPPED_CARRIER') {
+        // A mapping written since this batch read it has already released its held parcels: look again under
+        // the carrier's lock, and go out now instead of waiting for a release that has passed.
+        await this.mappings.lockCarrier(m, s.marketplace, s.carrier_name);
+        if (await this.mappings.codeFor(m, s.marketplace, s.carrier_name)) {
+          await m.query(`UPDATE fb_shipment SET next_attempt_at = $2 WHERE shipment_id = $1`, [
+            s.shipment_id,
+            this.clock.now(),
+          ]);
+          return false;
+        }
+      }
       await m.query(
         `UPDATE fb_shipment SET state = 'held', hold_reason = $2, last_error = NULL WHERE shipment_id = $1`,
         [s.shipment_id, reason],
@@ -326,7 +338,9 @@ export class MarketplaceShippingService {
           reason: `Shipment ${s.shipment_id} has no tracking number, and shipping type ${shippingType} requires one.`,
           resolution: `Give the tracking number (PUT /shipments/${s.shipment_id}/tracking, or the warehouse confirms again with it); the shipment then goes out by itself.`,
         });
+      return true;
     });
+    if (!heldAfterAll) return;
     this.metrics.shipments.inc({ marketplace: s.marketplace, outcome: 'held' });
     this.logger.warn(
       { marketplace: s.marketplace, orderId: s.order_id, shipmentId: s.shipment_id, reason },
