@@ -105,7 +105,6 @@ async function pipeline(RATE: number, mode: HandlerMode, decompose = false): Pro
   const relay = new OutboxRelay(db.dataSource, relayProducer, metrics, logger, {
     batchSize: 1000,
     pollMs: 20,
-    databaseUrl: db.url,
   });
   const committedAt = new Map<string, number>();
   const latencies: number[] = [];
@@ -151,6 +150,7 @@ async function pipeline(RATE: number, mode: HandlerMode, decompose = false): Pro
   let alone: PipelineResult['alone'];
   if (!preload) await consumer.start();
   await relay.start();
+  relay.wakeOnCommitsOf(appDb); // the writers' pool is in this process too
   await new Promise((r) => setTimeout(r, 2000)); // let the group settle
 
   const total = RATE * SECONDS;
@@ -161,7 +161,7 @@ async function pipeline(RATE: number, mode: HandlerMode, decompose = false): Pro
   let backlogMax = 0;
   const sampler = setInterval(async () => {
     const [{ n }] = await db.dataSource.query(
-      `SELECT count(*)::int AS n FROM backbone_outbox WHERE published_at IS NULL`,
+      `SELECT count(*)::int AS n FROM backbone_outbox WHERE published_at IS NULL AND seq IS NOT NULL`,
     );
     backlogMax = Math.max(backlogMax, n);
   }, 1000);
@@ -194,7 +194,9 @@ async function pipeline(RATE: number, mode: HandlerMode, decompose = false): Pro
   if (preload) {
     while (
       (
-        await db.dataSource.query(`SELECT count(*)::int AS n FROM backbone_outbox WHERE published_at IS NULL`)
+        await db.dataSource.query(
+          `SELECT count(*)::int AS n FROM backbone_outbox WHERE published_at IS NULL AND seq IS NOT NULL`,
+        )
       )[0].n > 0
     )
       await new Promise((r) => setTimeout(r, 100));

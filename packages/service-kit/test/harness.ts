@@ -37,7 +37,6 @@ export class Harness {
     const r = new OutboxRelay(this.dataSource, await this.producer(), this.metrics, this.logger, {
       batchSize: 200,
       pollMs: 50,
-      databaseUrl: this.databaseUrl,
       ...options,
     });
     if (start) await r.start();

@@ -3,9 +3,14 @@ import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema }
 import { ParameterFreeTypeOrmLogger } from './typeorm-logger';
 import { BackboneTables1764100000000 } from './migrations/1764100000000-backbone-tables';
 import { BackboneLease1764110000000 } from './migrations/1764110000000-backbone-lease';
+import { BackboneOutboxKeyOrder1765900000000 } from './migrations/1765900000000-backbone-outbox-key-order';
 
 /** The backbone's own migrations; every service lists them before its own. */
-export const BACKBONE_MIGRATIONS = [BackboneTables1764100000000, BackboneLease1764110000000];
+export const BACKBONE_MIGRATIONS = [
+  BackboneTables1764100000000,
+  BackboneLease1764110000000,
+  BackboneOutboxKeyOrder1765900000000,
+];
 
 /** A class (entity or migration), as TypeORM takes them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -99,7 +99,6 @@ export class BackboneModule implements NestModule {
             new OutboxRelay(ds, producer, metrics, (logger as Logger).child({ component: 'outbox-relay' }), {
               batchSize: config.OUTBOX_BATCH_SIZE,
               pollMs: config.OUTBOX_POLL_MS,
-              databaseUrl: config.DATABASE_URL,
               afterPublish: options.relayAfterPublish,
             }),
         },

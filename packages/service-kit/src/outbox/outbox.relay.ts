@@ -1,16 +1,22 @@
-import { Client } from 'pg';
 import type { Producer } from 'kafkajs';
-import type { DataSource } from 'typeorm';
+import type {
+  DataSource,
+  EntitySubscriberInterface,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
 import type { Logger } from 'pino';
 import type { BackboneMetrics } from '../metrics/backbone-metrics';
+import { OUTBOX_EVENTS_RECORDED } from './outbox.writer';
 
 export interface OutboxRelayOptions {
   /** Rows published per transaction. */
   batchSize: number;
-  /** Poll interval when idle; NOTIFY wakes the relay earlier. */
+  /**
+   * Poll interval when idle. A commit that recorded events through the relay's own data source (or one
+   * passed to `wakeOnCommitsOf`) wakes it at once; the poll finds the rest (other processes' commits).
+   */
   pollMs: number;
-  /** Connection string for the LISTEN connection (the pool's connections are not held for LISTEN). */
-  databaseUrl: string;
   /**
    * Called after Kafka acknowledged a batch and before the rows are marked published. Test and
    * fault-injection hook: a crash here is the "published but not marked" window the design must survive.
@@ -40,10 +46,11 @@ export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
-  /** A NOTIFY arrived since the last cycle started: do not sleep. */
+  /** A commit with events arrived since the last cycle started: do not sleep. */
   private notified = false;
-  private listener?: Client;
-  private relistenTimer?: NodeJS.Timeout;
+  /** Whether the current sleep may be ended by a commit (not while backing off after a failure). */
+  private wakeable = true;
+  private readonly watched: { dataSource: DataSource; subscriber: EntitySubscriberInterface }[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -56,7 +63,7 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.listen();
+    this.wakeOnCommitsOf(this.dataSource);
     this.loop = this.run();
   }
 
@@ -64,10 +71,36 @@ export class OutboxRelay {
     this.running = false;
     this.wake?.();
     await this.loop;
-    clearTimeout(this.relistenTimer);
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
+    for (const { dataSource, subscriber } of this.watched.splice(0)) {
+      const list = dataSource.subscribers as EntitySubscriberInterface[];
+      const at = list.indexOf(subscriber);
+      if (at >= 0) list.splice(at, 1);
+    }
+  }
+
+  /**
+   * Wakes the relay as soon as a transaction of `dataSource` that recorded events commits (OutboxWriter marks
+   * the transaction). The relay's own data source is watched from `start`; another one (a second pool in the
+   * same process) can be added. No database round trip: this replaced a NOTIFY trigger whose cluster-wide
+   * commit lock serialised every writer (decision 0012).
+   */
+  wakeOnCommitsOf(dataSource: DataSource): void {
+    if (this.watched.some((w) => w.dataSource === dataSource)) return;
+    const subscriber: EntitySubscriberInterface = {
+      afterTransactionCommit: (event: TransactionCommitEvent) => {
+        const data = event.queryRunner.data as Record<string, unknown> | undefined;
+        if (!data?.[OUTBOX_EVENTS_RECORDED]) return;
+        delete data[OUTBOX_EVENTS_RECORDED];
+        this.notified = true;
+        if (this.wakeable) this.wake?.();
+      },
+      afterTransactionRollback: (event: TransactionRollbackEvent) => {
+        const data = event.queryRunner.data as Record<string, unknown> | undefined;
+        if (data) delete data[OUTBOX_EVENTS_RECORDED]; // a reused query runner must not wake it later
+      },
+    };
+    (dataSource.subscribers as EntitySubscriberInterface[]).push(subscriber);
+    this.watched.push({ dataSource, subscriber });
   }
 
   /** Publishes one batch; returns how many rows went out. Exposed for tests and benchmarks. */
@@ -78,11 +111,11 @@ export class OutboxRelay {
         `SELECT lane FROM backbone_outbox_lane ORDER BY lane FOR UPDATE SKIP LOCKED`,
       );
       if (lanes.length === 0) return 0;
-      const rows: Row[] = await m.query(
-        `SELECT seq, event_id, topic, message_key, headers, payload FROM backbone_outbox
-         WHERE published_at IS NULL AND lane = ANY($1::smallint[]) AND seq IS NOT NULL ORDER BY seq LIMIT $2`,
-        [lanes.map((l) => l.lane), this.options.batchSize],
-      );
+      // Unpublished rows of those lanes in seq order, by a plain index scan (see the migration that made it).
+      const rows: Row[] = await m.query(`SELECT * FROM backbone_outbox_next_batch($1::smallint[], $2)`, [
+        lanes.map((l) => l.lane),
+        this.options.batchSize,
+      ]);
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
       for (const r of rows) {
@@ -111,7 +144,7 @@ export class OutboxRelay {
   async refreshBacklog(): Promise<void> {
     const [row]: { n: string; age: number | null }[] = await this.dataSource.query(
       `SELECT count(*) AS n, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS age
-       FROM backbone_outbox WHERE published_at IS NULL`,
+       FROM backbone_outbox WHERE published_at IS NULL AND seq IS NOT NULL`,
     );
     this.metrics.outboxBacklog.set(Number(row.n));
     this.metrics.outboxOldestAge.set(row.age ?? 0);
@@ -144,12 +177,13 @@ export class OutboxRelay {
           { err: error, failures, retryInMs: delay },
           'outbox relay cycle failed; rows stay pending',
         );
-        await this.sleep(delay);
+        await this.sleep(delay, false); // a failing relay is not hurried by commits
       }
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Sleeps `ms`; `stop` ends the sleep, and so does a commit with events when `wakeable`. */
+  private sleep(ms: number, wakeable = true): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
       function done() {
@@ -157,46 +191,7 @@ export class OutboxRelay {
         resolve();
       }
       this.wake = done;
+      this.wakeable = wakeable;
     });
-  }
-
-  /**
-   * LISTEN on a dedicated connection so a commit wakes the relay at once. If that connection drops, the relay
-   * keeps polling every `pollMs` and listens again after a pause.
-   */
-  private async listen(): Promise<void> {
-    const client = new Client({
-      connectionString: this.options.databaseUrl,
-      application_name: 'outbox-relay-listen',
-    });
-    let lost = false;
-    const relisten = (err?: unknown) => {
-      if (lost) return;
-      lost = true;
-      if (this.listener === client) this.listener = undefined;
-      client.end().catch(() => undefined);
-      if (!this.running) return;
-      this.logger.warn({ err }, 'outbox LISTEN connection lost; polling, and listening again in 5 s');
-      this.relistenTimer = setTimeout(() => void this.listen(), 5_000);
-      this.relistenTimer.unref();
-    };
-    client.on('error', relisten);
-    client.on('end', () => relisten());
-    client.on('notification', () => {
-      this.notified = true;
-      this.wake?.();
-    });
-    try {
-      await client.connect();
-      await client.query('LISTEN backbone_outbox');
-      if (!this.running) {
-        lost = true;
-        await client.end().catch(() => undefined);
-        return;
-      }
-      this.listener = client;
-    } catch (err) {
-      relisten(err);
-    }
   }
 }

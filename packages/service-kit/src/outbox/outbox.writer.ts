@@ -4,6 +4,12 @@ import type { Clock } from '../clock/clock';
 import { currentCorrelation } from '../logging/correlation';
 import { laneOf } from './outbox-lane';
 
+/**
+ * Key set on the query runner's `data` of a transaction that recorded events; the relay watching that data
+ * source is woken when it commits (OutboxRelay.wakeOnCommitsOf).
+ */
+export const OUTBOX_EVENTS_RECORDED = 'backboneOutboxEventsRecorded';
+
 export interface PendingEvent<P extends object = object> {
   topic: TopicDefinition<P>;
   payload: P;
@@ -67,6 +73,7 @@ export class OutboxWriter {
         encoded.map((e) => e.envelope.occurredAt),
       ],
     );
+    manager.queryRunner.data[OUTBOX_EVENTS_RECORDED] = true;
     return encoded.map((e) => e.envelope.eventId);
   }
 }

@@ -30,7 +30,6 @@ async function main(): Promise<void> {
     {
       batchSize: 1000,
       pollMs: 50,
-      databaseUrl: url,
       afterPublish: () => {
         process.kill(process.pid, 'SIGKILL');
         return new Promise(() => undefined);
