@@ -3,10 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { BackofficeSandbox, webhookSignature } from '@seller-bridge/backoffice-sandbox';
-import { MiraklSandbox, demoMarketplaces } from '@seller-bridge/mirakl-sandbox';
-import { createTestDatabase, waitFor, type TestDatabase } from '@seller-bridge/service-kit/testing';
-import { FULFILMENT_ENTITIES, FULFILMENT_MIGRATIONS } from '../src/database/data-source';
-import { ADMIN_TOKEN, BO_KEY, EventSender, releasedOrder, startService, testConfig, Topics } from './harness';
+import { MiraklSandbox } from '@seller-bridge/mirakl-sandbox';
+import { waitFor, type TestDatabase } from '@seller-bridge/service-kit/testing';
+import { ADMIN_TOKEN, EventSender, releasedOrder, Topics, FulfilmentWorld, BO_ADMIN } from './harness';
 
 /**
  * Warehouse shipments by the back office's signed webhook (the feeds are off here): a delivery with a good
@@ -20,32 +19,23 @@ describe('back-office webhook', () => {
   let bo: BackofficeSandbox;
   let boUrl: string;
   let app: INestApplication;
-  const events = new EventSender();
+  let events: EventSender;
+  let w: FulfilmentWorld;
 
   beforeAll(async () => {
-    db = await createTestDatabase('fulfilment_hook', FULFILMENT_MIGRATIONS, FULFILMENT_ENTITIES);
-    mirakl = new MiraklSandbox({ marketplaces: demoMarketplaces(), adminToken: 'm-admin' });
-    const base = await mirakl.listen();
-    bo = new BackofficeSandbox({
-      apiKey: BO_KEY,
-      adminToken: 'bo-admin',
-      warehouse: { pickDelayMs: 300 },
-      tickMs: 100,
-    });
-    boUrl = await bo.listen();
-    const config = testConfig({
-      dbUrl: db.url,
-      dbName: db.name,
-      backofficeUrl: `${boUrl}/api`,
-      marketplaces: [{ code: MP, baseUrl: `${base}/mp/${MP}`, apiKey: 'sandbox-key-decathlon-fr' }],
+    w = await FulfilmentWorld.start({
+      database: 'fulfilment_hook',
+      backoffice: { warehouse: { pickDelayMs: 300 }, tickMs: 100 },
       extra: { BACKOFFICE_FEED_ENABLED: 'false', BACKOFFICE_WEBHOOK_SECRET: SECRET },
     });
-    app = await startService(config);
+    ({ db, bo, boUrl, events } = w);
+    mirakl = w.mirakl;
+    app = w.app;
     await app.listen(0, '127.0.0.1');
     const port = (app.getHttpServer().address() as AddressInfo).port;
     const hook = await fetch(`${boUrl}/admin/webhooks`, {
       method: 'POST',
-      headers: { 'x-admin-token': 'bo-admin', 'content-type': 'application/json' },
+      headers: { 'x-admin-token': BO_ADMIN, 'content-type': 'application/json' },
       body: JSON.stringify({
         url: `http://127.0.0.1:${port}/webhooks/backoffice`,
         secret: SECRET,
@@ -64,16 +54,9 @@ describe('back-office webhook', () => {
         .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
         .send({ carrierCode: c.startsWith('DPD') ? 'DPD' : 'COLISSIMO' })
         .expect(200);
-    await events.connect();
   }, 90_000);
 
-  afterAll(async () => {
-    await events.disconnect();
-    await app?.close();
-    await mirakl?.close();
-    await bo?.close();
-    await db?.drop();
-  });
+  afterAll(() => w?.stop());
 
   it('refuses deliveries without a valid signature', async () => {
     const body = JSON.stringify({ seq: 1, type: 'shipment.created', data: {} });

@@ -1,10 +1,8 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
 import { BackofficeSandbox } from '@seller-bridge/backoffice-sandbox';
-import { MiraklSandbox, demoMarketplaces } from '@seller-bridge/mirakl-sandbox';
-import { createTestDatabase, waitFor, type TestDatabase } from '@seller-bridge/service-kit/testing';
-import { FULFILMENT_ENTITIES, FULFILMENT_MIGRATIONS } from '../src/database/data-source';
-import { BO_KEY, EventSender, releasedOrder, startService, testConfig, Topics } from './harness';
+import { MiraklSandbox } from '@seller-bridge/mirakl-sandbox';
+import { waitFor, type TestDatabase } from '@seller-bridge/service-kit/testing';
+import { EventSender, releasedOrder, Topics, FulfilmentWorld } from './harness';
 
 /** Cancellations both ways, on both sandboxes over HTTP with the real broker and database. */
 describe('cancellations', () => {
@@ -13,36 +11,19 @@ describe('cancellations', () => {
   let mirakl: MiraklSandbox;
   let bo: BackofficeSandbox;
   let boUrl: string;
-  let app: INestApplication;
-  const events = new EventSender();
+  let events: EventSender;
+  let w: FulfilmentWorld;
 
   beforeAll(async () => {
-    db = await createTestDatabase('fulfilment_cancel', FULFILMENT_MIGRATIONS, FULFILMENT_ENTITIES);
-    mirakl = new MiraklSandbox({ marketplaces: demoMarketplaces(), adminToken: 'm-admin' });
-    const base = await mirakl.listen();
-    bo = new BackofficeSandbox({
-      apiKey: BO_KEY,
-      adminToken: 'bo-admin',
-      warehouse: { pickDelayMs: 24 * 3_600_000 },
+    w = await FulfilmentWorld.start({
+      database: 'fulfilment_cancel',
+      backoffice: { warehouse: { pickDelayMs: 24 * 3_600_000 } },
     });
-    boUrl = await bo.listen();
-    const config = testConfig({
-      dbUrl: db.url,
-      dbName: db.name,
-      backofficeUrl: `${boUrl}/api`,
-      marketplaces: [{ code: MP, baseUrl: `${base}/mp/${MP}`, apiKey: 'sandbox-key-decathlon-fr' }],
-    });
-    app = await startService(config);
-    await events.connect();
+    ({ db, bo, boUrl, events } = w);
+    mirakl = w.mirakl;
   }, 90_000);
 
-  afterAll(async () => {
-    await events.disconnect();
-    await app?.close();
-    await mirakl?.close();
-    await bo?.close();
-    await db?.drop();
-  });
+  afterAll(() => w?.stop());
 
   /** An order in SHIPPING on the Mirakl sandbox, released to the service and posted to the ERP. */
   const postedOrder = async () => {

@@ -1,16 +1,7 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
 import { BackofficeSandbox } from '@seller-bridge/backoffice-sandbox';
-import {
-  createTestDatabase,
-  readTopic,
-  testKafka,
-  waitFor,
-  type TestDatabase,
-} from '@seller-bridge/service-kit/testing';
-import { FULFILMENT_ENTITIES, FULFILMENT_MIGRATIONS } from '../src/database/data-source';
-import type { FulfilmentBridgeConfig } from '../src/config/fulfilment-bridge.config';
-import { BO_KEY, EventSender, releasedOrder, startService, testConfig, Topics } from './harness';
+import { readTopic, testKafka, waitFor, type TestDatabase } from '@seller-bridge/service-kit/testing';
+import { BO_KEY, EventSender, releasedOrder, Topics, FulfilmentWorld } from './harness';
 
 /**
  * Released orders into the ERP (the back-office sandbox over HTTP, the real broker and database): once per
@@ -22,9 +13,8 @@ describe('posting released orders to the ERP', () => {
   let db: TestDatabase;
   let bo: BackofficeSandbox;
   let boUrl: string;
-  let config: FulfilmentBridgeConfig;
-  let app: INestApplication | undefined;
-  const events = new EventSender();
+  let events: EventSender;
+  let w: FulfilmentWorld;
 
   const admin = (method: string, path: string, body?: unknown) =>
     fetch(`${boUrl}/admin${path}`, {
@@ -44,30 +34,16 @@ describe('posting released orders to the ERP', () => {
     )[0];
 
   beforeAll(async () => {
-    db = await createTestDatabase('fulfilment_post', FULFILMENT_MIGRATIONS, FULFILMENT_ENTITIES);
-    bo = new BackofficeSandbox({
-      apiKey: BO_KEY,
-      adminToken: ADMIN,
-      warehouse: { pickDelayMs: 24 * 3_600_000 },
-    });
-    boUrl = await bo.listen();
-    config = testConfig({
-      dbUrl: db.url,
-      dbName: db.name,
-      backofficeUrl: `${boUrl}/api`,
-      marketplaces: [{ code: 'decathlon-fr', baseUrl: 'http://127.0.0.1:9', apiKey: 'unused-key' }],
+    w = await FulfilmentWorld.start({
+      database: 'fulfilment_post',
+      mirakl: false,
+      backoffice: { warehouse: { pickDelayMs: 24 * 3_600_000 } },
       extra: { BACKOFFICE_FEED_ENABLED: 'false' },
     });
-    app = await startService(config);
-    await events.connect();
+    ({ db, bo, boUrl, events } = w);
   }, 90_000);
 
-  afterAll(async () => {
-    await events.disconnect();
-    await app?.close();
-    await bo?.close();
-    await db?.drop();
-  });
+  afterAll(() => w?.stop());
 
   it('posts one sales order for duplicate and redelivered release events, with its charge lines', async () => {
     const orderId = `${run}DUP-A`;
@@ -150,8 +126,7 @@ describe('posting released orders to the ERP', () => {
     ).toBe(true);
 
     // The service restarts while the ERP is still down: the work is in PostgreSQL, not in memory.
-    await app!.close();
-    app = await startService(config, false);
+    await w.restart();
     await new Promise((r) => setTimeout(r, 3000));
     expect(ids.every((id) => salesOrdersOf(id).length === 0)).toBe(true);
 

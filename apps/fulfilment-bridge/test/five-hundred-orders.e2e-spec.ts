@@ -1,12 +1,9 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { BackofficeSandbox, CARRIER_SERVICES } from '@seller-bridge/backoffice-sandbox';
-import { MiraklSandbox, demoMarketplaces } from '@seller-bridge/mirakl-sandbox';
+import { MiraklSandbox } from '@seller-bridge/mirakl-sandbox';
 import type { OrderReadyForFulfilment } from '@seller-bridge/contracts';
-import { createTestDatabase, waitFor, type TestDatabase } from '@seller-bridge/service-kit/testing';
-import { FULFILMENT_ENTITIES, FULFILMENT_MIGRATIONS } from '../src/database/data-source';
-import { ADMIN_TOKEN, BO_KEY, EventSender, releasedOrder, startService, testConfig, Topics } from './harness';
+import { waitFor } from '@seller-bridge/service-kit/testing';
+import { EventSender, releasedOrder, Topics, FulfilmentWorld, BO_ADMIN } from './harness';
 
 /**
  * 500 orders on two marketplaces, from release to SHIPPED with tracking on the Mirakl sandbox, through the
@@ -17,70 +14,45 @@ import { ADMIN_TOKEN, BO_KEY, EventSender, releasedOrder, startService, testConf
 describe('500 orders from release to SHIPPED', () => {
   const MPS = ['decathlon-fr', 'carrefour-es'] as const;
   const TOTAL = 500;
-  let db: TestDatabase;
   let mirakl: MiraklSandbox;
   let bo: BackofficeSandbox;
   let boUrl: string;
-  let app: INestApplication;
-  const events = new EventSender();
+  let events: EventSender;
+  let w: FulfilmentWorld;
 
   beforeAll(async () => {
-    db = await createTestDatabase('fulfilment_500', FULFILMENT_MIGRATIONS, FULFILMENT_ENTITIES);
-    mirakl = new MiraklSandbox({ marketplaces: demoMarketplaces(), adminToken: 'm-admin' });
-    const base = await mirakl.listen();
-    bo = new BackofficeSandbox({
-      apiKey: BO_KEY,
-      adminToken: 'bo-admin',
-      warehouse: { pickDelayMs: 300, splitRate: 0.2, splitGapMs: 1000 },
-      tickMs: 100,
+    w = await FulfilmentWorld.start({
+      database: 'fulfilment_500',
+      marketplaces: [...MPS],
+      backoffice: { warehouse: { pickDelayMs: 300, splitRate: 0.2, splitGapMs: 1000 }, tickMs: 100 },
+      extra: { WORKER_CONCURRENCY: '16' },
     });
-    boUrl = await bo.listen();
+    ({ bo, boUrl, events } = w);
+    mirakl = w.mirakl;
     const stock = Array.from({ length: 20 }, (_, i) => `SHOE-${String(i + 1).padStart(4, '0')}`).flatMap(
       (sku) => ['LYON-1', 'MADRID-2'].map((warehouse) => ({ sku, warehouse, on_hand: 5000 })),
     );
     const put = await fetch(`${boUrl}/admin/stock`, {
       method: 'PUT',
-      headers: { 'x-admin-token': 'bo-admin', 'content-type': 'application/json' },
+      headers: { 'x-admin-token': BO_ADMIN, 'content-type': 'application/json' },
       body: JSON.stringify({ stock }),
     });
     expect(put.ok).toBe(true);
-    const config = testConfig({
-      dbUrl: db.url,
-      dbName: db.name,
-      backofficeUrl: `${boUrl}/api`,
-      marketplaces: MPS.map((code) => ({
-        code,
-        baseUrl: `${base}/mp/${code}`,
-        apiKey: `sandbox-key-${code}`,
-      })),
-      extra: { WORKER_CONCURRENCY: '16' },
-    });
-    app = await startService(config);
-    await events.connect();
     for (const mp of MPS) {
       const code = mp === 'carrefour-es' ? 'SEUR' : 'COLISSIMO';
-      const csv = [
-        'warehouse_carrier,carrier_code',
-        ...Object.keys(CARRIER_SERVICES).map(
-          (c) => `${c},${c.startsWith('DPD') && mp === 'decathlon-fr' ? 'DPD' : code}`,
+      await w.mapCarriers(
+        mp,
+        Object.fromEntries(
+          Object.keys(CARRIER_SERVICES).map((c) => [
+            c,
+            c.startsWith('DPD') && mp === 'decathlon-fr' ? 'DPD' : code,
+          ]),
         ),
-      ];
-      await request(app.getHttpServer())
-        .post(`/carrier-mappings/${mp}/import`)
-        .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
-        .set('content-type', 'text/csv')
-        .send(csv.join('\n'))
-        .expect(201);
+      );
     }
   }, 90_000);
 
-  afterAll(async () => {
-    await events.disconnect();
-    await app?.close();
-    await mirakl?.close();
-    await bo?.close();
-    await db?.drop();
-  });
+  afterAll(() => w?.stop());
 
   it('ships every order once on the marketplace with tracking, and posts each once to the ERP', async () => {
     const placed: { mp: (typeof MPS)[number]; id: string; released: OrderReadyForFulfilment }[] = [];

@@ -1,12 +1,10 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { BackofficeSandbox } from '@seller-bridge/backoffice-sandbox';
-import { MiraklSandbox, demoMarketplaces } from '@seller-bridge/mirakl-sandbox';
+import { MiraklSandbox } from '@seller-bridge/mirakl-sandbox';
 import type { ShipmentConfirmed } from '@seller-bridge/contracts';
-import { createTestDatabase, waitFor, type TestDatabase } from '@seller-bridge/service-kit/testing';
-import { FULFILMENT_ENTITIES, FULFILMENT_MIGRATIONS } from '../src/database/data-source';
-import { ADMIN_TOKEN, BO_KEY, EventSender, startService, testConfig, Topics } from './harness';
+import { waitFor, type TestDatabase } from '@seller-bridge/service-kit/testing';
+import { ADMIN_TOKEN, EventSender, Topics, FulfilmentWorld } from './harness';
 
 /**
  * Shipments back to the marketplace (the Mirakl sandbox over HTTP, the real broker and database): mapped
@@ -17,36 +15,23 @@ describe('shipments to the marketplace', () => {
   const MP = 'decathlon-fr';
   let db: TestDatabase;
   let mirakl: MiraklSandbox;
-  let bo: BackofficeSandbox;
   let app: INestApplication;
-  const events = new EventSender();
+  let events: EventSender;
+  let w: FulfilmentWorld;
   let n = 0;
   const run = Math.random().toString(36).slice(2, 7);
 
   beforeAll(async () => {
-    db = await createTestDatabase('fulfilment_ship', FULFILMENT_MIGRATIONS, FULFILMENT_ENTITIES);
-    mirakl = new MiraklSandbox({ marketplaces: demoMarketplaces(), adminToken: 'm-admin' });
-    const base = await mirakl.listen();
-    bo = new BackofficeSandbox({ apiKey: BO_KEY, adminToken: 'bo-admin' });
-    const boUrl = await bo.listen();
-    const config = testConfig({
-      dbUrl: db.url,
-      dbName: db.name,
-      backofficeUrl: `${boUrl}/api`,
-      marketplaces: [{ code: MP, baseUrl: `${base}/mp/${MP}`, apiKey: 'sandbox-key-decathlon-fr' }],
+    w = await FulfilmentWorld.start({
+      database: 'fulfilment_ship',
       extra: { BACKOFFICE_FEED_ENABLED: 'false' },
     });
-    app = await startService(config);
-    await events.connect();
+    ({ db, events } = w);
+    mirakl = w.mirakl;
+    app = w.app;
   }, 90_000);
 
-  afterAll(async () => {
-    await events.disconnect();
-    await app?.close();
-    await mirakl?.close();
-    await bo?.close();
-    await db?.drop();
-  });
+  afterAll(() => w?.stop());
 
   /** An order on the Mirakl sandbox, accepted; in SHIPPING unless `debited` is false. */
   const order = (o: { lines?: number; shippingType?: string; debited?: boolean } = {}) => {

@@ -1,20 +1,10 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { BackofficeSandbox } from '@seller-bridge/backoffice-sandbox';
-import { MiraklSandbox, demoMarketplaces } from '@seller-bridge/mirakl-sandbox';
+import { MiraklSandbox } from '@seller-bridge/mirakl-sandbox';
 import type { ShipmentConfirmed } from '@seller-bridge/contracts';
-import { createTestDatabase, waitFor, type TestDatabase } from '@seller-bridge/service-kit/testing';
-import { FULFILMENT_ENTITIES, FULFILMENT_MIGRATIONS } from '../src/database/data-source';
-import {
-  acceptedSandboxOrder,
-  ADMIN_TOKEN,
-  BO_KEY,
-  EventSender,
-  startService,
-  testConfig,
-  Topics,
-} from './harness';
+import { waitFor, type TestDatabase } from '@seller-bridge/service-kit/testing';
+import { acceptedSandboxOrder, ADMIN_TOKEN, EventSender, Topics, FulfilmentWorld } from './harness';
 
 /**
  * A marketplace that takes several shipments per order (carrefour-es in the sandbox, `multiShipment` in the
@@ -25,54 +15,32 @@ describe('parcels as shipments on a multi-shipment marketplace', () => {
   const MP = 'carrefour-es';
   let db: TestDatabase;
   let mirakl: MiraklSandbox;
-  let bo: BackofficeSandbox;
   const apps: INestApplication[] = [];
-  const events = new EventSender();
+  let events: EventSender;
+  let w: FulfilmentWorld;
   let n = 0;
   const run = Math.random().toString(36).slice(2, 7);
 
   beforeAll(async () => {
-    db = await createTestDatabase('fulfilment_multi', FULFILMENT_MIGRATIONS, FULFILMENT_ENTITIES);
-    mirakl = new MiraklSandbox({ marketplaces: demoMarketplaces(), adminToken: 'm-admin' });
-    const base = await mirakl.listen();
-    bo = new BackofficeSandbox({ apiKey: BO_KEY, adminToken: 'bo-admin' });
-    const boUrl = await bo.listen();
-    const config = testConfig({
-      dbUrl: db.url,
-      dbName: db.name,
-      backofficeUrl: `${boUrl}/api`,
-      marketplaces: [{ code: MP, baseUrl: `${base}/mp/${MP}`, apiKey: 'sandbox-key-carrefour-es' }],
-      extra: {
-        BACKOFFICE_FEED_ENABLED: 'false',
-        MARKETPLACES: JSON.stringify([
-          {
-            code: MP,
-            baseUrl: `${base}/mp/${MP}`,
-            apiKeyEnv: 'FB_TEST_KEY_CARREFOUR_ES',
-            unlimitedCalls: true,
-            multiShipment: true,
-          },
-        ]),
-      },
+    w = await FulfilmentWorld.start({
+      database: 'fulfilment_multi',
+      marketplaces: [MP],
+      marketplaceSettings: { multiShipment: true },
+      extra: { BACKOFFICE_FEED_ENABLED: 'false' },
+      // Two replicas on one database and one consumer group: they share the parcels.
+      replicas: 2,
     });
-    // Two replicas on one database and one consumer group: they share the parcels.
-    apps.push(await startService(config));
-    apps.push(await startService(config, false));
-    await events.connect();
-    await request(apps[0].getHttpServer())
+    ({ db, events } = w);
+    mirakl = w.mirakl;
+    apps.push(...w.apps);
+    await request(w.app.getHttpServer())
       .put(`/carrier-mappings/${MP}/SEUR%2024`)
       .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
       .send({ carrierCode: 'SEUR' })
       .expect(200);
   }, 90_000);
 
-  afterAll(async () => {
-    await events.disconnect();
-    for (const app of apps) await app.close();
-    await mirakl?.close();
-    await bo?.close();
-    await db?.drop();
-  });
+  afterAll(() => w?.stop());
 
   /** An order of two lines (2 units each) on the Mirakl sandbox, accepted and debited: in SHIPPING. */
   const order = () =>

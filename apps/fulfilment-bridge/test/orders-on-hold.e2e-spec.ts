@@ -1,16 +1,8 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
 import { BackofficeSandbox } from '@seller-bridge/backoffice-sandbox';
 import type { OrderAwaitingErpConfirmation } from '@seller-bridge/contracts';
-import {
-  createTestDatabase,
-  readTopic,
-  testKafka,
-  waitFor,
-  type TestDatabase,
-} from '@seller-bridge/service-kit/testing';
-import { FULFILMENT_ENTITIES, FULFILMENT_MIGRATIONS } from '../src/database/data-source';
-import { BO_KEY, EventSender, releasedOrder, startService, testConfig, Topics } from './harness';
+import { readTopic, testKafka, waitFor, type TestDatabase } from '@seller-bridge/service-kit/testing';
+import { EventSender, releasedOrder, Topics, FulfilmentWorld } from './harness';
 
 const MP = 'decathlon-fr';
 const HOUR = 3_600_000;
@@ -41,8 +33,8 @@ describe('sales orders on hold in the ERP', () => {
   let db: TestDatabase;
   let bo: BackofficeSandbox;
   let boUrl: string;
-  let app: INestApplication;
-  const events = new EventSender();
+  let events: EventSender;
+  let w: FulfilmentWorld;
   const setFaults = (faults: Record<string, unknown>) =>
     fetch(`${boUrl}/admin/faults`, {
       method: 'PUT',
@@ -71,26 +63,16 @@ describe('sales orders on hold in the ERP', () => {
     }, 0);
 
   beforeAll(async () => {
-    db = await createTestDatabase('fulfilment_hold', FULFILMENT_MIGRATIONS, FULFILMENT_ENTITIES);
-    bo = new BackofficeSandbox({ apiKey: BO_KEY, adminToken: 'bo-admin', warehouse: { pickDelayMs: HOUR } });
-    boUrl = await bo.listen();
-    const config = testConfig({
-      dbUrl: db.url,
-      dbName: db.name,
-      backofficeUrl: `${boUrl}/api`,
-      marketplaces: [{ code: MP, baseUrl: 'http://127.0.0.1:9', apiKey: 'unused-key' }],
+    w = await FulfilmentWorld.start({
+      database: 'fulfilment_hold',
+      mirakl: false,
+      backoffice: { warehouse: { pickDelayMs: HOUR } },
       extra: { BACKOFFICE_FEED_ENABLED: 'false' },
     });
-    app = await startService(config);
-    await events.connect();
+    ({ db, bo, boUrl, events } = w);
   }, 90_000);
 
-  afterAll(async () => {
-    await events.disconnect();
-    await app?.close();
-    await bo?.close();
-    await db?.drop();
-  });
+  afterAll(() => w?.stop());
 
   it('posts the order on hold once, publishes its ERP number, then releases that same order with the address', async () => {
     const id = `${run}H1-A`;

@@ -1,12 +1,8 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { BackofficeSandbox, CARRIER_SERVICES } from '@seller-bridge/backoffice-sandbox';
-import { MiraklSandbox, demoMarketplaces } from '@seller-bridge/mirakl-sandbox';
-import { createTestDatabase, waitFor, type TestDatabase } from '@seller-bridge/service-kit/testing';
-import type { FulfilmentBridgeConfig } from '../src/config/fulfilment-bridge.config';
-import { FULFILMENT_ENTITIES, FULFILMENT_MIGRATIONS } from '../src/database/data-source';
-import { ADMIN_TOKEN, BO_KEY, EventSender, releasedOrder, startService, testConfig, Topics } from './harness';
+import { MiraklSandbox } from '@seller-bridge/mirakl-sandbox';
+import { waitFor, type TestDatabase } from '@seller-bridge/service-kit/testing';
+import { EventSender, releasedOrder, Topics, FulfilmentWorld } from './harness';
 
 /**
  * The whole flow through the service: a released order posted to the back-office sandbox, picked and shipped
@@ -18,49 +14,26 @@ describe('from the warehouse to the marketplace', () => {
   let db: TestDatabase;
   let mirakl: MiraklSandbox;
   let bo: BackofficeSandbox;
-  let app: INestApplication;
-  let config: FulfilmentBridgeConfig;
-  const events = new EventSender();
+  let events: EventSender;
+  let w: FulfilmentWorld;
 
   beforeAll(async () => {
-    db = await createTestDatabase('fulfilment_flow', FULFILMENT_MIGRATIONS, FULFILMENT_ENTITIES);
-    mirakl = new MiraklSandbox({ marketplaces: demoMarketplaces(), adminToken: 'm-admin' });
-    const base = await mirakl.listen();
-    bo = new BackofficeSandbox({
-      apiKey: BO_KEY,
-      adminToken: 'bo-admin',
-      warehouse: { pickDelayMs: 300 },
-      tickMs: 100,
+    w = await FulfilmentWorld.start({
+      database: 'fulfilment_flow',
+      backoffice: { warehouse: { pickDelayMs: 300 }, tickMs: 100 },
     });
-    const boUrl = await bo.listen();
-    config = testConfig({
-      dbUrl: db.url,
-      dbName: db.name,
-      backofficeUrl: `${boUrl}/api`,
-      marketplaces: [{ code: MP, baseUrl: `${base}/mp/${MP}`, apiKey: 'sandbox-key-decathlon-fr' }],
-    });
-    app = await startService(config);
-    await events.connect();
+    ({ db, bo, events } = w);
+    mirakl = w.mirakl;
     // Every warehouse carrier mapped (DPD to DPD, the rest to Colissimo) by a CSV import.
-    const csv = [
-      'warehouse_carrier,carrier_code',
-      ...Object.keys(CARRIER_SERVICES).map((c) => `${c},${c.startsWith('DPD') ? 'DPD' : 'COLISSIMO'}`),
-    ];
-    await request(app.getHttpServer())
-      .post(`/carrier-mappings/${MP}/import`)
-      .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
-      .set('content-type', 'text/csv')
-      .send(csv.join('\n'))
-      .expect(201);
+    await w.mapCarriers(
+      MP,
+      Object.fromEntries(
+        Object.keys(CARRIER_SERVICES).map((c) => [c, c.startsWith('DPD') ? 'DPD' : 'COLISSIMO']),
+      ),
+    );
   }, 90_000);
 
-  afterAll(async () => {
-    await events.disconnect();
-    await app?.close();
-    await mirakl?.close();
-    await bo?.close();
-    await db?.drop();
-  });
+  afterAll(() => w?.stop());
 
   it('marks the order shipped with the mapped carrier and tracking, once, though every marketplace answer is lost', async () => {
     mirakl.faults.set(MP, { ...mirakl.faults.get(MP)!, dropAfterWriteRate: 1 });
@@ -206,8 +179,7 @@ describe('from the warehouse to the marketplace', () => {
         return r[0].n >= ids.length;
       }, 30_000),
     ).toBe(true);
-    await app.close();
-    app = await startService(config, false);
+    await w.restart();
     mirakl.faults.set(MP, { ...mirakl.faults.get(MP)!, error5xxRate: 0 });
     const state = (id: string) => (mirakl.orders.get(MP, id)!.order as { order_state: string }).order_state;
     expect(await waitFor(() => ids.every(({ id }) => state(id) === 'SHIPPED'), 30_000)).toBe(true);
