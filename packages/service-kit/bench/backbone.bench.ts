@@ -15,13 +15,13 @@
  */
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import {
   cpuSeconds,
   fmt,
   kafkaProducerPerformance,
   kafkajsRawThroughput,
   pgbenchCommitRate,
+  recordBenchmark,
 } from '../src/bench';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -277,18 +277,11 @@ async function main(): Promise<void> {
   const decomposition = `(event handler) writers + relay alone ${fmt(d.alone?.writersAndRelay ?? 0)} events/s (offered ${fmt(TARGET_RATE)}); consumer alone, draining the ${fmt(d.produced)} events they left, ${fmt(d.alone?.consumer ?? 0)} events/s`;
   log(`  each half alone: ${decomposition}`);
   log(`  target (>= 5,000 events/s sustained with p99 < 250 ms): ${targetMet ? 'met' : 'NOT met'}`);
-  const file = join(ROOT, 'docs/benchmarks.md');
-  if (!existsSync(file))
-    writeFileSync(
-      file,
-      '# Benchmarks\n\nEach run appends its figures; newest last. Machine and date are in each entry.\n',
-    );
-  const section = readFileSync(file, 'utf8').includes('## backbone')
-    ? ''
-    : '\n## backbone\n\nOutbox commit → relay → Kafka → consumer commit (inbox + one effect row), script `pnpm bench:backbone` (packages/service-kit/bench/backbone.bench.ts).\n';
-  appendFileSync(
-    file,
-    `${section}\n### ${date} UTC — ${SECONDS} s per rate, ${PER_TX} events/transaction, ${WRITERS} writers, ${PARTITIONS} partitions\n` +
+  recordBenchmark(
+    join(ROOT, 'docs/benchmarks.md'),
+    'backbone',
+    'Outbox commit → relay → Kafka → consumer commit (inbox + one effect row), script `pnpm bench:backbone` (packages/service-kit/bench/backbone.bench.ts).',
+    `### ${date} UTC — ${SECONDS} s per rate, ${PER_TX} events/transaction, ${WRITERS} writers, ${PARTITIONS} partitions\n\n` +
       `Machine: ${machine}\n\n` +
       `Ceilings, same run: Kafka ProducerPerformance ${kafkaJava}; kafkajs raw producer ${fmt(kjs)} messages/s; PostgreSQL ${pg}.\n\n` +
       `| consumer handler | offered events/s | writers managed | delivered events/s | p50 ms | p99 ms | max ms | outbox backlog peak | CPU (of one core) |\n|---|---|---|---|---|---|---|---|---|\n` +
