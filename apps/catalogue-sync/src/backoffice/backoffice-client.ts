@@ -1,3 +1,4 @@
+import { sleep } from '@seller-bridge/service-kit';
 import type { ProductChanged, StockChanged } from '@seller-bridge/contracts';
 import {
   BackofficeFeedResetError,
@@ -341,18 +342,4 @@ function networkCause(err: unknown): string {
   const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string } };
   if (e?.name === 'TimeoutError' || e?.cause?.name === 'TimeoutError') return 'timeout';
   return e?.cause?.code ?? e?.code ?? e?.name ?? 'network error';
-}
-
-/** Waits `ms`, or less when the signal aborts (then resolves; the caller checks the signal). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted || ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

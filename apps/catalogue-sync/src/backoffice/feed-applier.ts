@@ -5,7 +5,13 @@ import {
   type ProductChanged,
   type StockChanged,
 } from '@seller-bridge/contracts';
-import { TransientError, type Clock, type OutboxWriter, type PendingEvent } from '@seller-bridge/service-kit';
+import {
+  TransientError,
+  type Clock,
+  type OutboxWriter,
+  type PendingEvent,
+  type Fence,
+} from '@seller-bridge/service-kit';
 import type { StockLedger } from '../stock/stock-ledger';
 import type { Decoded, FeedChange, FeedPage } from './backoffice-shapes';
 import type { ChangeOutcome } from '../metrics/catalogue-sync.metrics';
@@ -19,7 +25,6 @@ export interface FeedCursor {
 }
 
 /** Checks, inside a transaction, that this reader may still write (the lease's fencing); throws when not. */
-import type { Fence } from '../marketplaces/marketplace-loops';
 export type { Fence };
 
 /** What one transaction did, counted after it committed. */

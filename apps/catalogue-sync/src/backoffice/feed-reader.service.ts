@@ -5,9 +5,9 @@ import {
   type BackboneLogger,
   type Clock,
   type Lease,
+  sleep,
 } from '@seller-bridge/service-kit';
 import type { BackofficeClient } from './backoffice-client';
-import { sleep } from './backoffice-client';
 import { BackofficeFeedResetError, BackofficeUnavailableError } from './backoffice-errors';
 import { FeedCursorMovedError, type BackofficeFeedApplier, type Fence, type Tally } from './feed-applier';
 import type { CatalogueSyncMetrics } from '../metrics/catalogue-sync.metrics';

@@ -1,8 +1,13 @@
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { LeaseLostError, type BackboneLogger, type Lease } from '@seller-bridge/service-kit';
+import {
+  LeaseLostError,
+  type BackboneLogger,
+  type Lease,
+  MarketplaceLoops,
+  sleep,
+} from '@seller-bridge/service-kit';
 import type { MarketplaceSettings } from '../config/catalogue-sync.config';
-import { MarketplaceLoops } from '../marketplaces/marketplace-loops';
 import { clientOf, type MarketplaceClients } from '../marketplaces/marketplace-clients';
 import type { FullSyncState, FullSyncTracker } from './full-sync-tracker';
 import type { Fence, LaneStep } from './import-lane';
@@ -122,17 +127,4 @@ export class CataloguePublisher implements OnApplicationBootstrap, OnModuleDestr
     if (!s) throw new RangeError(`unknown marketplace ${marketplace}`);
     return s;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

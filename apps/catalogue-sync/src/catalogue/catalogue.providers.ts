@@ -1,4 +1,3 @@
-import { serviceLease } from '../marketplaces/marketplace-loops';
 import type { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
@@ -8,6 +7,7 @@ import {
   OutboxWriter,
   type BackboneLogger,
   type Clock,
+  serviceLease,
 } from '@seller-bridge/service-kit';
 import { CatalogueSyncConfig } from '../config/catalogue-sync.config';
 import { MARKETPLACE_CLIENTS, type MarketplaceClients } from '../marketplaces/marketplace-clients';

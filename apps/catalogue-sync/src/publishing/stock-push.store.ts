@@ -1,3 +1,4 @@
+import { type Fence } from '@seller-bridge/service-kit';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   Topics,
@@ -10,7 +11,6 @@ import type { MarketplaceSettings } from '../config/catalogue-sync.config';
 import { publishedQuantity, safetyBufferOf } from '../availability/availability';
 
 /** Checks, inside a transaction, that this replica still holds the marketplace's lease (see the lease). */
-import type { Fence } from '../marketplaces/marketplace-loops';
 import { availableSql } from '../availability/available-sql';
 export type { Fence };
 

@@ -2,8 +2,14 @@ import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { ExceptionRaised } from '@seller-bridge/contracts';
 import { MiraklApiError, MiraklClient } from '@seller-bridge/mirakl-client';
-import { MarketplaceLoops } from '../marketplaces/marketplace-loops';
-import { LeaseLostError, type BackboneLogger, type Clock, type Lease } from '@seller-bridge/service-kit';
+import {
+  LeaseLostError,
+  type BackboneLogger,
+  type Clock,
+  type Lease,
+  MarketplaceLoops,
+  sleep,
+} from '@seller-bridge/service-kit';
 import type { MarketplaceSettings } from '../config/catalogue-sync.config';
 import type { CatalogueSyncMetrics, PushOutcome } from '../metrics/catalogue-sync.metrics';
 import { importLineException, skuOfErrorLine } from './import-exceptions';
@@ -485,16 +491,3 @@ export class StockPusher implements OnApplicationBootstrap, OnModuleDestroy {
 export const leaseName = (service: string, marketplace: string) => `${service}:stock-push:${marketplace}`;
 const gateId = (marketplace: string) => `STOCK_PUSH_WAITING_FOR_ORDERS:${marketplace}`;
 const refusalId = (marketplace: string) => `STOCK_IMPORT_REFUSED:${marketplace}`;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

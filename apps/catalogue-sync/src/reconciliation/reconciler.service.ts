@@ -1,7 +1,13 @@
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { MiraklClient, MiraklOffer } from '@seller-bridge/mirakl-client';
-import { MarketplaceLoops } from '../marketplaces/marketplace-loops';
-import { LeaseLostError, type BackboneLogger, type Clock, type Lease } from '@seller-bridge/service-kit';
+import {
+  LeaseLostError,
+  type BackboneLogger,
+  type Clock,
+  type Lease,
+  MarketplaceLoops,
+  sleep,
+} from '@seller-bridge/service-kit';
 import type { MarketplaceSettings } from '../config/catalogue-sync.config';
 import type { CatalogueSyncMetrics } from '../metrics/catalogue-sync.metrics';
 import type { Fence } from '../publishing/stock-push.store';
@@ -161,16 +167,3 @@ function foundOffer(o: MiraklOffer): FoundOffer {
 
 /** The lease every replica competes for to reconcile one marketplace. */
 export const reconcileLeaseName = (marketplace: string) => `catalogue-sync:reconcile:${marketplace}`;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

@@ -7,11 +7,11 @@ import {
   TransientError,
   type BackboneLogger,
   type Clock,
+  sleep,
 } from '@seller-bridge/service-kit';
 import { Topics } from '@seller-bridge/contracts';
 import { CatalogueSyncConfig } from '../config/catalogue-sync.config';
 import { CatalogueSyncMetrics } from '../metrics/catalogue-sync.metrics';
-import { sleep } from '../backoffice/backoffice-client';
 import {
   HOLD_GATEWAY,
   holdKey,

@@ -11,11 +11,14 @@ import {
   type BackboneLogger,
   type Clock,
   type PendingEvent,
+  MarketplaceLoops,
+  serviceLease,
+  sleep,
+  type Lease,
 } from '@seller-bridge/service-kit';
 import { OrderGatewayConfig, type MarketplaceSettings } from '../config/order-gateway.config';
 import { orderException } from '../exceptions/order-exceptions';
 import { MARKETPLACE_CLIENTS, type MarketplaceClients } from '../marketplaces/marketplace-clients';
-import { MarketplaceLoops, sleep } from '../marketplaces/marketplace-loops';
 import { OrderGatewayMetrics } from '../metrics/order-gateway.metrics';
 
 export const acceptLeaseName = (service: string, marketplace: string) => `${service}:accept:${marketplace}`;
@@ -51,6 +54,7 @@ const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0,
 @Injectable()
 export class AcceptanceSender implements OnModuleInit, OnModuleDestroy {
   private readonly loops: MarketplaceLoops;
+  private readonly leaseFor: (marketplace: string) => Lease;
   private readonly log: BackboneLogger;
 
   constructor(
@@ -63,7 +67,8 @@ export class AcceptanceSender implements OnModuleInit, OnModuleDestroy {
     @Inject(BACKBONE_LOGGER) logger: BackboneLogger,
   ) {
     this.log = logger.child({ component: 'acceptance-sender' });
-    this.loops = new MarketplaceLoops(config.DATABASE_URL, this.log, metrics.leases, config.LEASE_RETRY_MS);
+    this.loops = new MarketplaceLoops();
+    this.leaseFor = (mp) => serviceLease(config, metrics, this.log, acceptLeaseName(config.SERVICE_NAME, mp));
   }
 
   /**
@@ -74,8 +79,8 @@ export class AcceptanceSender implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     if (!this.config.ACCEPTANCE_ENABLED) return;
     this.loops.start(
-      (mp) => acceptLeaseName(this.config.SERVICE_NAME, mp),
       this.config.MARKETPLACES.map((m) => m.code),
+      this.leaseFor,
       (mp, signal, epoch) => this.run(mp, signal, epoch),
     );
   }
@@ -84,7 +89,7 @@ export class AcceptanceSender implements OnModuleInit, OnModuleDestroy {
     await this.loops.stop();
   }
 
-  private async run(marketplace: string, signal: AbortSignal, epoch: number): Promise<void> {
+  private async run(marketplace: string, signal: AbortSignal, epoch?: number): Promise<void> {
     // This replica now holds the marketplace's lease: a claim left `sending` belongs to a holder that is gone,
     // so it is resumed at once (read back first) rather than after its claim's timeout.
     await this.dataSource

@@ -10,10 +10,13 @@ import {
   type BackboneLogger,
   type Clock,
   type PendingEvent,
+  MarketplaceLoops,
+  serviceLease,
+  sleep,
+  type Lease,
 } from '@seller-bridge/service-kit';
 import { OrderGatewayConfig, type MarketplaceSettings } from '../config/order-gateway.config';
 import { exceptionId, orderException, orderExceptionResolved } from '../exceptions/order-exceptions';
-import { MarketplaceLoops, sleep } from '../marketplaces/marketplace-loops';
 import { OrderGatewayMetrics } from '../metrics/order-gateway.metrics';
 import { deadlineAlerts, type DeadlineAlert } from './deadlines';
 
@@ -42,6 +45,7 @@ const AT_RISK_OF: Record<string, DeadlineAlert> = {
 @Injectable()
 export class DeadlineWatch implements OnModuleInit, OnModuleDestroy {
   private readonly loops: MarketplaceLoops;
+  private readonly leaseFor: (marketplace: string) => Lease;
   private readonly log: BackboneLogger;
 
   constructor(
@@ -53,14 +57,16 @@ export class DeadlineWatch implements OnModuleInit, OnModuleDestroy {
     @Inject(BACKBONE_LOGGER) logger: BackboneLogger,
   ) {
     this.log = logger.child({ component: 'deadline-watch' });
-    this.loops = new MarketplaceLoops(config.DATABASE_URL, this.log, metrics.leases, config.LEASE_RETRY_MS);
+    this.loops = new MarketplaceLoops();
+    this.leaseFor = (mp) =>
+      serviceLease(config, metrics, this.log, deadlineLeaseName(config.SERVICE_NAME, mp));
   }
 
   onModuleInit(): void {
     if (!this.config.POLLING_ENABLED) return;
     this.loops.start(
-      (mp) => deadlineLeaseName(this.config.SERVICE_NAME, mp),
       this.config.MARKETPLACES.map((m) => m.code),
+      this.leaseFor,
       async (mp, signal, epoch) => {
         while (!signal.aborted) {
           try {

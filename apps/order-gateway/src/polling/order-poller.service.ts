@@ -9,10 +9,13 @@ import {
   OutboxWriter,
   type BackboneLogger,
   type Clock,
+  MarketplaceLoops,
+  serviceLease,
+  sleep,
+  type Lease,
 } from '@seller-bridge/service-kit';
 import { OrderGatewayConfig, type MarketplaceSettings } from '../config/order-gateway.config';
 import { MARKETPLACE_CLIENTS, type MarketplaceClients } from '../marketplaces/marketplace-clients';
-import { MarketplaceLoops, sleep } from '../marketplaces/marketplace-loops';
 import { OrderGatewayMetrics } from '../metrics/order-gateway.metrics';
 import { OrderBookStore } from '../orders/order-book.store';
 
@@ -40,6 +43,7 @@ export const pollLeaseName = (service: string, marketplace: string) => `${servic
 @Injectable()
 export class OrderPoller implements OnModuleInit, OnModuleDestroy {
   private readonly loops: MarketplaceLoops;
+  private readonly leaseFor: (marketplace: string) => Lease;
   private readonly book: OrderBookStore;
   private readonly log: BackboneLogger;
 
@@ -54,14 +58,15 @@ export class OrderPoller implements OnModuleInit, OnModuleDestroy {
   ) {
     this.log = logger.child({ component: 'order-poller' });
     this.book = new OrderBookStore(outbox);
-    this.loops = new MarketplaceLoops(config.DATABASE_URL, this.log, metrics.leases, config.LEASE_RETRY_MS);
+    this.loops = new MarketplaceLoops();
+    this.leaseFor = (mp) => serviceLease(config, metrics, this.log, pollLeaseName(config.SERVICE_NAME, mp));
   }
 
   onModuleInit(): void {
     if (!this.config.POLLING_ENABLED) return;
     this.loops.start(
-      (mp) => pollLeaseName(this.config.SERVICE_NAME, mp),
       this.config.MARKETPLACES.map((m) => m.code),
+      this.leaseFor,
       (mp, signal, epoch) => this.run(mp, signal, epoch),
     );
   }
@@ -70,7 +75,7 @@ export class OrderPoller implements OnModuleInit, OnModuleDestroy {
     await this.loops.stop();
   }
 
-  private async run(marketplace: string, signal: AbortSignal, epoch: number): Promise<void> {
+  private async run(marketplace: string, signal: AbortSignal, epoch?: number): Promise<void> {
     const settings = this.settings(marketplace);
     while (!signal.aborted) {
       const began = Date.now();

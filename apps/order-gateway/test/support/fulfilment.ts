@@ -53,7 +53,10 @@ export class Fulfilment {
   }
 
   /** The ERP's sales orders for a marketplace order (more than one is a duplicate). */
-  salesOrders(mp: string, orderId: string) {
+  salesOrders(
+    mp: string,
+    orderId: string,
+  ): ReturnType<BackofficeSandbox['backOffice']['orders']['byExternalReference']> {
     return this.backoffice.backOffice.orders.byExternalReference(mp, orderId);
   }
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { hostname } from 'node:os';
-import { assertStillHolder, Lease } from '@seller-bridge/service-kit';
+import { assertStillHolder } from './lease-fencing';
+import { Lease } from './lease';
 
 type LeaseOptions = ConstructorParameters<typeof Lease>[0];
 
@@ -8,9 +9,10 @@ type LeaseOptions = ConstructorParameters<typeof Lease>[0];
 export type Fence = (m: EntityManager) => Promise<void>;
 
 /**
- * One loop per marketplace for a piece of scheduled work (stock pushes, catalogue publishing,
- * reconciliation): under the marketplace's lease when one is given — so one replica does the work at a time,
- * and hands it over when it dies — else unleased (tests, tools). `stop()` ends them all and waits.
+ * One loop per marketplace for a piece of scheduled work (order polling, acceptance, stock pushes,
+ * catalogue publishing, reconciliation…): under the marketplace's lease when one is given, so one replica
+ * does the work at a time and hands it over when it dies (decision 0007); else unleased (tests, tools).
+ * `stop()` ends them all and waits.
  */
 export class MarketplaceLoops {
   private readonly leases: Lease[] = [];
@@ -52,9 +54,12 @@ export class MarketplaceLoops {
   }
 }
 
-/** A lease of this service on its own database, held by this process, with the service's lease metrics. */
+/**
+ * A lease of this service on its own database, held by this process, with the service's lease metrics
+ * (and its `LEASE_RETRY_MS`, when its config has one).
+ */
 export function serviceLease(
-  config: { DATABASE_URL: string },
+  config: { DATABASE_URL: string; LEASE_RETRY_MS?: number },
   metrics: { leases: LeaseOptions['metrics'] },
   logger: LeaseOptions['logger'],
   name: string,
@@ -65,5 +70,20 @@ export function serviceLease(
     holderId: `${hostname()}:${process.pid}`,
     logger,
     metrics: metrics.leases,
+    ...(config.LEASE_RETRY_MS !== undefined ? { retryMs: config.LEASE_RETRY_MS } : {}),
+  });
+}
+
+/** Waits `ms`, or less when the signal aborts (then resolves; the caller checks the signal). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted || ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }
