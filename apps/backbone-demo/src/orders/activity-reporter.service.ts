@@ -31,8 +31,9 @@ export class ActivityReporter implements OnApplicationBootstrap, BeforeApplicati
       const rows: { state: string; n: number }[] = await this.dataSource.query(
         `SELECT state, count(*)::int AS n FROM demo_order GROUP BY state ORDER BY state`,
       );
+      // Committed and not yet published (the outbox's pending index covers exactly these rows).
       const [{ pending }] = await this.dataSource.query(
-        `SELECT count(*)::int AS pending FROM backbone_outbox WHERE published_at IS NULL`,
+        `SELECT count(*)::int AS pending FROM backbone_outbox WHERE published_at IS NULL AND seq IS NOT NULL`,
       );
       this.logger.info(
         { orders: Object.fromEntries(rows.map((r) => [r.state, r.n])), outboxPending: pending },
