@@ -1,5 +1,28 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** The commit-time ordering by lane, as this migration created it (revised by 1765900000000, whose `down` restores it). */
+export const LANE_ORDER_FUNCTION = `FUNCTION backbone_outbox_order() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        me xid8 := pg_current_xact_id();
+        r record;
+      BEGIN
+        IF current_setting('backbone.outbox_ordered_tx', true) = me::text THEN RETURN NULL; END IF;
+        PERFORM set_config('backbone.outbox_ordered_tx', me::text, true);
+        FOR r IN SELECT DISTINCT lane FROM backbone_outbox WHERE tx = me AND seq IS NULL ORDER BY lane LOOP
+          PERFORM pg_advisory_xact_lock(2827, r.lane);
+        END LOOP;
+        FOR r IN SELECT id FROM backbone_outbox WHERE tx = me AND seq IS NULL ORDER BY id LOOP
+          UPDATE backbone_outbox SET seq = nextval('backbone_outbox_commit_seq') WHERE id = r.id;
+        END LOOP;
+        RETURN NULL;
+      END $$`;
+
+/** The NOTIFY wake-up this migration created (removed by 1765900000000, whose `down` restores it). */
+export const OUTBOX_NOTIFY_FUNCTION = `FUNCTION backbone_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_notify('backbone_outbox', ''); RETURN NULL; END $$`;
+export const OUTBOX_NOTIFY_TRIGGER = `TRIGGER backbone_outbox_notify AFTER INSERT ON backbone_outbox
+      FOR EACH STATEMENT EXECUTE FUNCTION backbone_outbox_notify()`;
+
 /**
  * Tables of the backbone, present in every service's database:
  * - `backbone_outbox`: events committed with the state change that caused them, waiting for the relay.
@@ -50,31 +73,12 @@ export class BackboneTables1764100000000 implements MigrationInterface {
         PRIMARY KEY (consumer, event_id)
       )`);
     await q.query(`CREATE INDEX backbone_inbox_handled_at ON backbone_inbox (handled_at)`);
-    await q.query(`
-      CREATE FUNCTION backbone_outbox_order() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        me xid8 := pg_current_xact_id();
-        r record;
-      BEGIN
-        IF current_setting('backbone.outbox_ordered_tx', true) = me::text THEN RETURN NULL; END IF;
-        PERFORM set_config('backbone.outbox_ordered_tx', me::text, true);
-        FOR r IN SELECT DISTINCT lane FROM backbone_outbox WHERE tx = me AND seq IS NULL ORDER BY lane LOOP
-          PERFORM pg_advisory_xact_lock(2827, r.lane);
-        END LOOP;
-        FOR r IN SELECT id FROM backbone_outbox WHERE tx = me AND seq IS NULL ORDER BY id LOOP
-          UPDATE backbone_outbox SET seq = nextval('backbone_outbox_commit_seq') WHERE id = r.id;
-        END LOOP;
-        RETURN NULL;
-      END $$`);
+    await q.query(`CREATE ${LANE_ORDER_FUNCTION}`);
     await q.query(`
       CREATE CONSTRAINT TRIGGER backbone_outbox_order AFTER INSERT ON backbone_outbox
       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION backbone_outbox_order()`);
-    await q.query(`
-      CREATE FUNCTION backbone_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN PERFORM pg_notify('backbone_outbox', ''); RETURN NULL; END $$`);
-    await q.query(`
-      CREATE TRIGGER backbone_outbox_notify AFTER INSERT ON backbone_outbox
-      FOR EACH STATEMENT EXECUTE FUNCTION backbone_outbox_notify()`);
+    await q.query(`CREATE ${OUTBOX_NOTIFY_FUNCTION}`);
+    await q.query(`CREATE ${OUTBOX_NOTIFY_TRIGGER}`);
   }
 
   async down(q: QueryRunner): Promise<void> {

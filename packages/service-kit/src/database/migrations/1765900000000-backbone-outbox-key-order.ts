@@ -1,4 +1,9 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import {
+  LANE_ORDER_FUNCTION,
+  OUTBOX_NOTIFY_FUNCTION,
+  OUTBOX_NOTIFY_TRIGGER,
+} from './1764100000000-backbone-tables';
 
 /**
  * The outbox's commit-time ordering, made cheap enough for thousands of events a second (decision 0012).
@@ -73,27 +78,8 @@ export class BackboneOutboxKeyOrder1765900000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX backbone_outbox_pending ON backbone_outbox (lane, seq) WHERE published_at IS NULL`,
     );
-    await q.query(`
-      CREATE OR REPLACE FUNCTION backbone_outbox_order() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        me xid8 := pg_current_xact_id();
-        r record;
-      BEGIN
-        IF current_setting('backbone.outbox_ordered_tx', true) = me::text THEN RETURN NULL; END IF;
-        PERFORM set_config('backbone.outbox_ordered_tx', me::text, true);
-        FOR r IN SELECT DISTINCT lane FROM backbone_outbox WHERE tx = me AND seq IS NULL ORDER BY lane LOOP
-          PERFORM pg_advisory_xact_lock(2827, r.lane);
-        END LOOP;
-        FOR r IN SELECT id FROM backbone_outbox WHERE tx = me AND seq IS NULL ORDER BY id LOOP
-          UPDATE backbone_outbox SET seq = nextval('backbone_outbox_commit_seq') WHERE id = r.id;
-        END LOOP;
-        RETURN NULL;
-      END $$`);
-    await q.query(`
-      CREATE FUNCTION backbone_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN PERFORM pg_notify('backbone_outbox', ''); RETURN NULL; END $$`);
-    await q.query(`
-      CREATE TRIGGER backbone_outbox_notify AFTER INSERT ON backbone_outbox
-      FOR EACH STATEMENT EXECUTE FUNCTION backbone_outbox_notify()`);
+    await q.query(`CREATE OR REPLACE ${LANE_ORDER_FUNCTION}`);
+    await q.query(`CREATE ${OUTBOX_NOTIFY_FUNCTION}`);
+    await q.query(`CREATE ${OUTBOX_NOTIFY_TRIGGER}`);
   }
 }
