@@ -26,6 +26,8 @@ import {
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import type { TopicDefinition } from '@seller-bridge/contracts';
 import { SystemClock } from '../src/clock/clock';
 import { TopicConsumer } from '../src/consumer/topic-consumer';
 import { createServiceDataSource } from '../src/database/data-source';
@@ -65,6 +67,24 @@ const PARTITIONS = env('BENCH_PARTITIONS', 6);
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const log = (s: string) => process.stdout.write(`${s}\n`);
+
+/** One writer transaction, number `tx`: PER_TX events of rotating order keys; returns their ids. */
+function writeTransaction(
+  appDb: DataSource,
+  writer: OutboxWriter,
+  topic: TopicDefinition<TestEvent>,
+  tx: number,
+): Promise<string[]> {
+  return appDb.transaction((m) =>
+    writer.emitMany(
+      m,
+      Array.from({ length: PER_TX }, (_, i) => ({
+        topic,
+        payload: { key: `order-${(tx * PER_TX + i) % 5000}`, seq: tx * PER_TX + i },
+      })),
+    ),
+  );
+}
 
 interface PipelineResult {
   cpu: string;
@@ -175,15 +195,7 @@ async function pipeline(RATE: number, mode: HandlerMode, decompose = false): Pro
         const due = t0 + tx * txInterval;
         const wait = due - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        const ids = await appDb.transaction(async (m) =>
-          writer.emitMany(
-            m,
-            Array.from({ length: PER_TX }, (_, i) => ({
-              topic,
-              payload: { key: `order-${(tx * PER_TX + i) % 5000}`, seq: tx * PER_TX + i },
-            })),
-          ),
-        );
+        const ids = await writeTransaction(appDb, writer, topic, tx);
         const at = performance.now();
         for (const id of ids) committedAt.set(id, at);
         produced += ids.length;
@@ -213,7 +225,9 @@ async function pipeline(RATE: number, mode: HandlerMode, decompose = false): Pro
   const seconds = (lastConsumedAt - t0) / 1000;
   const cpu1 = cpuSeconds();
   const share = (k: keyof typeof cpu0) => `${Math.round(((cpu1[k] - cpu0[k]) / seconds) * 100)}%`;
-  const cpu = `node (writers, relay, consumer) ${share('node')}, PostgreSQL ${share('postgres')}, Kafka ${share('kafka')} of one core`;
+  const perEvent = (k: keyof typeof cpu0) => (cpu1[k] - cpu0[k]) / consumed;
+  const usPerEvent = Math.round((perEvent('node') + perEvent('postgres') + perEvent('kafka')) * 1e6);
+  const cpu = `node (writers, relay, consumer) ${share('node')}, PostgreSQL ${share('postgres')}, Kafka ${share('kafka')} of one core; ${fmt(usPerEvent)} µs of CPU per event`;
   await consumer.stop();
   await relay.stop();
   await relayProducer.disconnect();
@@ -239,6 +253,41 @@ async function pipeline(RATE: number, mode: HandlerMode, decompose = false): Pro
   };
 }
 
+/**
+ * The writers alone, as fast as they go (no relay, no consumer): how many events/s this machine can put into
+ * the outbox at all, 5 per transaction, while nothing else runs. The pipeline cannot deliver more than this.
+ */
+async function writersAlone(): Promise<{ rate: number; cpu: string }> {
+  const db = await createTestDatabase('bench', [], []);
+  const appDb = createServiceDataSource({ url: db.url, poolSize: WRITERS });
+  await appDb.initialize();
+  const topic = uniqueTestTopic('bench');
+  const writer = new OutboxWriter(new SystemClock());
+  let produced = 0;
+  let tx = 0;
+  const seconds = Math.min(SECONDS, 15);
+  const cpu0 = cpuSeconds();
+  const t0 = performance.now();
+  const until = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: WRITERS }, async () => {
+      while (performance.now() < until) {
+        const ids = await writeTransaction(appDb, writer, topic, tx++);
+        produced += ids.length; // after the await: `produced += await …` would read it before
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu1 = cpuSeconds();
+  const share = (k: keyof typeof cpu0) => `${Math.round(((cpu1[k] - cpu0[k]) / elapsed) * 100)}%`;
+  await appDb.destroy();
+  await db.drop();
+  return {
+    rate: produced / elapsed,
+    cpu: `node ${share('node')}, PostgreSQL ${share('postgres')} of one core`,
+  };
+}
+
 async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const cpu = cpus()[0]?.model ?? 'unknown';
@@ -258,6 +307,10 @@ async function main(): Promise<void> {
   log(`  kafkajs raw producer: ${fmt(kjs)} messages/s (400 B, acks=all, idempotent, batches of 500)`);
   const pg = pgbenchCommitRate();
   log(`  PostgreSQL: ${pg}`);
+  const alone = await writersAlone();
+  log(
+    `  the writers alone (${WRITERS}, ${PER_TX} events per transaction, nothing else running): ${fmt(alone.rate)} events/s into the outbox; CPU ${alone.cpu}`,
+  );
   log(
     `pipeline: outbox commit -> relay -> Kafka -> consumer (inbox + one effect row per event) commit; ${SECONDS} s per run, ${PER_TX} events per transaction, ${WRITERS} writers, ${PARTITIONS} partitions`,
   );
@@ -283,7 +336,7 @@ async function main(): Promise<void> {
     'Outbox commit → relay → Kafka → consumer commit (inbox + one effect row), script `pnpm bench:backbone` (packages/service-kit/bench/backbone.bench.ts).',
     `### ${date} UTC — ${SECONDS} s per rate, ${PER_TX} events/transaction, ${WRITERS} writers, ${PARTITIONS} partitions\n\n` +
       `Machine: ${machine}\n\n` +
-      `Ceilings, same run: Kafka ProducerPerformance ${kafkaJava}; kafkajs raw producer ${fmt(kjs)} messages/s; PostgreSQL ${pg}.\n\n` +
+      `Ceilings, same run: Kafka ProducerPerformance ${kafkaJava}; kafkajs raw producer ${fmt(kjs)} messages/s; PostgreSQL ${pg}; the writers alone put ${fmt(alone.rate)} events/s into the outbox (${WRITERS} writers, ${PER_TX} per transaction, nothing else running; CPU ${alone.cpu}).\n\n` +
       `| consumer handler | offered events/s | writers managed | delivered events/s | p50 ms | p99 ms | max ms | outbox backlog peak | CPU (of one core) |\n|---|---|---|---|---|---|---|---|---|\n` +
       `${rows.join('\n')}\n\n` +
       `Each half alone: ${decomposition}.\n\n` +

@@ -81,6 +81,46 @@ describe(OutboxRelay.name, () => {
     ).rejects.toMatchObject({ code: 'INVALID_EVENT_EMITTED' });
   });
 
+  it('writes a transaction’s events at its commit, numbered in emit order, without those of a rolled-back savepoint', async () => {
+    const topic = uniqueTestTopic();
+    await createTopics(kafka, [topic.name]);
+    const rowsOf = (): Promise<{ message_key: string; seq: string | null }[]> =>
+      db.dataSource.query(`SELECT message_key, seq FROM backbone_outbox WHERE topic = $1 ORDER BY seq`, [
+        topic.name,
+      ]);
+    await db.dataSource.transaction(async (m) => {
+      await emit(m, topic, { key: 'k1', seq: 1 });
+      await m
+        .transaction(async (inner) => {
+          await emit(inner, topic, { key: 'k2', seq: 2, note: 'rolled back' });
+          throw new Error('savepoint rolled back');
+        })
+        .catch(() => undefined);
+      await m.transaction((inner) => emit(inner, topic, { key: 'k1', seq: 3 }));
+      await emit(m, topic, { key: 'k3', seq: 4 });
+      expect(await m.query(`SELECT 1 FROM backbone_outbox WHERE topic = $1`, [topic.name])).toEqual([]);
+    });
+    const rows = await rowsOf();
+    expect(rows.map((r) => r.message_key)).toEqual(['k1', 'k1', 'k3']);
+    expect(rows.every((r) => r.seq !== null)).toBe(true); // numbered as written, not by the trigger later
+    await h.relay();
+    const msgs = await readTopic(kafka, topic.name, { count: 3, timeoutMs: 8000, settleMs: 1000 });
+    const seqsOf = (m: typeof msgs, key: string) =>
+      m.filter((x) => x.key === key).map((x) => JSON.parse(x.value!).seq);
+    expect([seqsOf(msgs, 'k1'), seqsOf(msgs, 'k2'), seqsOf(msgs, 'k3')]).toEqual([[1, 3], [], [4]]);
+
+    // A row inserted any other way (no seq) is still numbered at its commit by the migration's trigger.
+    await db.dataSource.query(
+      `INSERT INTO backbone_outbox (event_id, lane, topic, message_key, headers, payload, occurred_at)
+       SELECT gen_random_uuid(), lane, topic, message_key, headers, '{"key":"k1","seq":5}', now()
+       FROM backbone_outbox WHERE topic = $1 ORDER BY seq LIMIT 1`,
+      [topic.name],
+    );
+    expect((await rowsOf()).map((r) => r.seq !== null)).toEqual([true, true, true, true]);
+    const all = await readTopic(kafka, topic.name, { count: 4, timeoutMs: 8000 });
+    expect([seqsOf(all, 'k1'), seqsOf(all, 'k3')]).toEqual([[1, 3, 5], [4]]);
+  });
+
   it('loses nothing when the relay is killed between publish and mark, and the duplicate has no second effect', async () => {
     const topic = uniqueTestTopic();
     await createTopics(kafka, [topic.name, `${topic.name}.dlq`]);

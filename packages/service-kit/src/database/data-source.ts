@@ -4,12 +4,14 @@ import { ParameterFreeTypeOrmLogger } from './typeorm-logger';
 import { BackboneTables1764100000000 } from './migrations/1764100000000-backbone-tables';
 import { BackboneLease1764110000000 } from './migrations/1764110000000-backbone-lease';
 import { BackboneOutboxKeyOrder1765900000000 } from './migrations/1765900000000-backbone-outbox-key-order';
+import { BackboneOutboxSeqAtInsert1766000000000 } from './migrations/1766000000000-backbone-outbox-seq-at-insert';
 
 /** The backbone's own migrations; every service lists them before its own. */
 export const BACKBONE_MIGRATIONS = [
   BackboneTables1764100000000,
   BackboneLease1764110000000,
   BackboneOutboxKeyOrder1765900000000,
+  BackboneOutboxSeqAtInsert1766000000000,
 ];
 
 /** A class (entity or migration), as TypeORM takes them. */

@@ -82,7 +82,7 @@ export class OutboxRelay {
    * Wakes the relay as soon as a transaction of `dataSource` that recorded events commits (OutboxWriter marks
    * the transaction). The relay's own data source is watched from `start`; another one (a second pool in the
    * same process) can be added. No database round trip: this replaced a NOTIFY trigger whose cluster-wide
-   * commit lock serialised every writer (decision 0012).
+   * commit lock serialised every writer (decision 0003).
    */
   wakeOnCommitsOf(dataSource: DataSource): void {
     if (this.watched.some((w) => w.dataSource === dataSource)) return;

@@ -6,7 +6,7 @@ import {
 } from './1764100000000-backbone-tables';
 
 /**
- * The outbox's commit-time ordering, made cheap enough for thousands of events a second (decision 0012).
+ * The outbox's commit-time ordering, made cheap enough for thousands of events a second (decision 0003).
  *
  * Measured with pgbench on the 2-core machine (5 events per transaction, 16 clients): the outbox insert ran
  * at ~800–930 transactions/s, the same table with no trigger at ~2,200–2,400/s. Two things serialised the
