@@ -90,14 +90,19 @@ describe(OutboxRelay.name, () => {
       ]);
     await db.dataSource.transaction(async (m) => {
       await emit(m, topic, { key: 'k1', seq: 1 });
-      await m
-        .transaction(async (inner) => {
-          await emit(inner, topic, { key: 'k2', seq: 2, note: 'rolled back' });
-          throw new Error('savepoint rolled back');
-        })
-        .catch(() => undefined);
-      await m.transaction((inner) => emit(inner, topic, { key: 'k1', seq: 3 }));
-      await emit(m, topic, { key: 'k3', seq: 4 });
+      await m.transaction((inner) => emit(inner, topic, { key: 'k1', seq: 3 })); // released
+      const rolledBack = (level: EntityManager) =>
+        level
+          .transaction(async (inner) => {
+            await emit(inner, topic, { key: 'k2', seq: 2, note: 'rolled back' });
+            throw new Error('savepoint rolled back');
+          })
+          .catch(() => undefined);
+      await rolledBack(m); // a sibling savepoint rolled back after the released one: k1/3 stays
+      await m.transaction(async (inner) => {
+        await rolledBack(inner); // two levels down
+        await emit(inner, topic, { key: 'k3', seq: 4 });
+      });
       expect(await m.query(`SELECT 1 FROM backbone_outbox WHERE topic = $1`, [topic.name])).toEqual([]);
     });
     const rows = await rowsOf();

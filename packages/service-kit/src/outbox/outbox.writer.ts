@@ -122,9 +122,14 @@ function writeAtCommitOf(dataSource: DataSource): void {
   writers.add(dataSource);
   const subscriber: EntitySubscriberInterface = {
     beforeTransactionCommit: async ({ queryRunner }) => {
-      if (depthOf(queryRunner) !== 1) return; // a savepoint's release: its events wait for the commit
       const pending = queryRunner.data?.[PENDING] as Recorded[] | undefined;
       if (!pending?.length) return;
+      const depth = depthOf(queryRunner);
+      if (depth > 1) {
+        // A savepoint's release: its events now belong to the enclosing level, and wait for the commit.
+        for (const r of pending) if (r.depth === depth) r.depth = depth - 1;
+        return;
+      }
       delete queryRunner.data[PENDING];
       await insertLocked(queryRunner, pending);
       queryRunner.data[OUTBOX_EVENTS_RECORDED] = true;
