@@ -2,8 +2,10 @@
  * Benchmark `backbone`: events/s and latency from outbox commit to consumer commit (outbox → relay → Kafka →
  * consumer with inbox → commit), with the same machine's raw ceilings measured in the same run: Kafka's own
  * producer throughput (ProducerPerformance, acks=all) and kafkajs' raw producer throughput, and PostgreSQL's
- * commit rate (pgbench, one-row insert transactions). Prints the figures and appends them to
- * docs/benchmarks.md.
+ * commit rate (pgbench, one-row insert transactions), and what the writers alone put into the outbox with
+ * nothing else running. Each run also prints the CPU it used per delivered event (node, PostgreSQL and Kafka,
+ * from /proc): with two cores, 2,000,000 µs per second divided by that is the most the machine can deliver.
+ * Prints the figures and appends them to docs/benchmarks.md.
  *
  * Runs each BENCH_RUNS entry (rate:handler) for BENCH_SECONDS, then once more with the consumer held back to show what each
  * half (writers + relay, consumer) does alone. Needs Kafka and PostgreSQL up (`bash infra/up.sh`).
