@@ -55,7 +55,10 @@ export class BackboneConfig {
   @Max(10000)
   OUTBOX_BATCH_SIZE: number = 500;
 
-  /** How often an idle relay looks for new rows (it is also woken by NOTIFY on commit). */
+  /**
+   * How often an idle relay looks for new rows. A commit with events in this process wakes it at once; this
+   * poll finds the commits of other processes (other replicas, scripts).
+   */
   @Type(() => Number)
   @IsInt()
   @Min(5)
