@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders, type KafkaMessage } from 'kafkajs';
 import pino from 'pino';
+import { createTopicsAndWait } from '../kafka/kafka.factory';
 
 export function testBrokers(): string[] {
   return (process.env.TEST_KAFKA_BROKERS ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -19,10 +20,10 @@ export async function createTopics(kafka: Kafka, topics: string[], numPartitions
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((topic) => ({ topic, numPartitions })),
-    });
+    await createTopicsAndWait(
+      admin,
+      topics.map((topic) => ({ topic, numPartitions })),
+    );
   } finally {
     await admin.disconnect();
   }
@@ -45,11 +46,10 @@ export async function startConsumerGroupsAtEnd(
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t));
     if (missing.length)
-      await admin
-        .createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic })) })
-        .catch((err: { type?: string }) => {
-          if (err.type !== 'TOPIC_ALREADY_EXISTS') throw err; // created meanwhile by a test beside this one
-        });
+      await createTopicsAndWait(
+        admin,
+        missing.map((topic) => ({ topic })),
+      ); // one created meanwhile by a test beside this one is fine
     // In parallel: finding a new group's coordinator takes the broker a few seconds per group. A topic just
     // created (here or by a test starting beside this one) may not have its leaders known yet: ask again.
     await Promise.all(
