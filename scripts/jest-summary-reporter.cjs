@@ -5,6 +5,22 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+const MAX_LINES = 30;
+const MAX_LINE = 300;
+
+/** A failure message without ANSI colours, stack frames or blank lines, cut to MAX_LINES lines of MAX_LINE. */
+function briefly(message) {
+  // eslint-disable-next-line no-control-regex
+  const lines = message.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
+  const kept = lines.filter((l) => l.trim() !== '' && !/^\s+at /.test(l));
+  return kept
+    .slice(0, MAX_LINES)
+    .map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…` : l))
+    .concat(
+      kept.length > MAX_LINES ? [`… ${kept.length - MAX_LINES} more lines in the package's own output`] : [],
+    );
+}
+
 class SummaryReporter {
   constructor(globalConfig) {
     this.rootDir = globalConfig.rootDir;
@@ -19,6 +35,10 @@ class SummaryReporter {
         .filter((t) => t.status === 'failed')
         .map((t) => `${path.relative(this.rootDir, f.testFilePath)} › ${t.fullName}`),
     );
+    // Why each test failed, short enough for the last lines of a CI log: the message without colours or stack.
+    const reasons = results.testResults.flatMap((f) =>
+      f.testResults.filter((t) => t.status === 'failed').map((t) => briefly(t.failureMessages.join('\n'))),
+    );
     const suiteErrors = results.testResults
       .filter((f) => f.testExecError)
       .map((f) => path.relative(this.rootDir, f.testFilePath));
@@ -31,6 +51,7 @@ class SummaryReporter {
         skipped: results.numPendingTests + results.numTodoTests,
         suitesFailedToRun: results.numRuntimeErrorTestSuites,
         failures,
+        reasons,
         suiteErrors,
         success: results.success,
       }),

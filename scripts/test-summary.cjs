@@ -20,7 +20,10 @@ for (const f of files.sort()) {
   broken += r.suitesFailedToRun;
   const mark = r.failed || r.suitesFailedToRun ? 'FAIL' : 'ok  ';
   console.log(`${mark} ${r.package}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
-  for (const t of r.failures) console.log(`       failed: ${t}`);
+  r.failures.forEach((t, i) => {
+    console.log(`       failed: ${t}`);
+    for (const line of (r.reasons ?? [])[i] ?? []) console.log(`         | ${line}`);
+  });
   for (const s of r.suiteErrors) console.log(`       could not run: ${s}`);
 }
 const expected = Number(process.argv[2] || 0);

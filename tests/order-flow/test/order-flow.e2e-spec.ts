@@ -80,7 +80,14 @@ describe('order flow: Mirakl → order-gateway → ERP → warehouse → Mirakl,
     try {
       return await body();
     } catch (err) {
-      process.stderr.write(`\n==== order flow failed: diagnosis ====\n${await sys.report(orders())}\n`);
+      const report = await sys.report(orders());
+      process.stderr.write(`\n==== order flow failed: diagnosis ====\n${report}\n`);
+      // The state lines (not the services' log tails) go with the error, so the run's summary shows them too.
+      if (err instanceof Error) {
+        const state = `\ndiagnosis:\n${report.split('\n--- ')[0]}`;
+        err.message += state;
+        if (err.stack) err.stack += state; // Jest reports the stack, which holds the message as it was thrown
+      }
       throw err;
     }
   }
