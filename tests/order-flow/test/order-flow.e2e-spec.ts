@@ -140,12 +140,12 @@ describe('order flow: Mirakl → order-gateway → ERP → warehouse → Mirakl,
           // Parcels of the carriers nobody mapped yet are held with UNMAPPED_CARRIER; mapping them releases them.
           const heldCount = async () =>
             ((await sys.bridgeAdmin('GET', '/shipments/held')) as { shipments: unknown[] }).shipments.length;
-          expect(await waitFor(async () => (await heldCount()) > 0, 2 * MINUTE, 500)).toBe(true);
+          expect(await waitFor(async () => (await heldCount()) > 0, MINUTE, 500)).toBe(true);
           await mapTheRest();
 
           const done = await waitFor(
             () => orders.every((p) => sys.state(p) === 'SHIPPED'),
-            4 * MINUTE,
+            3 * MINUTE,
             SECOND,
           );
           process.stdout.write(
@@ -164,8 +164,8 @@ describe('order flow: Mirakl → order-gateway → ERP → warehouse → Mirakl,
         },
       );
     },
-    // Here 70 s or less; the waits above allow a machine several times slower, and end before this does, so a
-    // failure names its step and carries the diagnosis instead of Jest's bare timeout.
+    // Here 70 s or less. Jest's own timeout is above the sum of the waits (2 + 1.5 + 1 + 3 min, with placing),
+    // so a slow step fails by its own wait, named and with the diagnosis, not by Jest's bare timeout.
     10 * MINUTE,
   );
 
