@@ -30,15 +30,14 @@ class SummaryReporter {
     const dir = path.join(__dirname, '..', 'reports', 'jest');
     fs.mkdirSync(dir, { recursive: true });
     const name = path.relative(path.join(__dirname, '..'), this.rootDir).replace(/[\\/]/g, '__') || 'root';
-    const failures = results.testResults.flatMap((f) =>
-      f.testResults
-        .filter((t) => t.status === 'failed')
-        .map((t) => `${path.relative(this.rootDir, f.testFilePath)} › ${t.fullName}`),
+    const failed = results.testResults.flatMap((f) =>
+      f.testResults.filter((t) => t.status === 'failed').map((t) => ({ file: f.testFilePath, test: t })),
+    );
+    const failures = failed.map(
+      ({ file, test }) => `${path.relative(this.rootDir, file)} › ${test.fullName}`,
     );
     // Why each test failed, short enough for the last lines of a CI log: the message without colours or stack.
-    const reasons = results.testResults.flatMap((f) =>
-      f.testResults.filter((t) => t.status === 'failed').map((t) => briefly(t.failureMessages.join('\n'))),
-    );
+    const reasons = failed.map(({ test }) => briefly(test.failureMessages.join('\n')));
     const suiteErrors = results.testResults
       .filter((f) => f.testExecError)
       .map((f) => path.relative(this.rootDir, f.testFilePath));
