@@ -211,7 +211,11 @@ describe('reservations held in the back office', () => {
       await faults({});
     }
     bo().stock.consume('SHOE-0006', 'LYON-1', 1, bo().clock.now()); // sold elsewhere while we could not hold it
-    await db.dataSource.query(`UPDATE reservation SET hold_next_at = now() WHERE order_id = 'H5'`);
+    // Due a second ago: PostgreSQL's now() has microseconds and the worker's clock milliseconds, so "due now"
+    // could still be a few microseconds ahead of the worker's next read within the same millisecond (seen in CI).
+    await db.dataSource.query(
+      `UPDATE reservation SET hold_next_at = now() - interval '1 second' WHERE order_id = 'H5'`,
+    );
     expect(await worker.runOnce()).toMatchObject({ placed: 1, refused: 1 });
     expect(await holdStates('H5')).toEqual(['open/held', 'open/refused']);
     const raised: { type: string; entities: { id: string }[] }[] = (
